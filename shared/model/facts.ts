@@ -108,6 +108,8 @@ export interface ClusterFacts {
   location: string;
   tags: Record<string, string>;
   provisioningState?: string;
+  /** properties.powerState.code: Running | Stopped. */
+  powerState?: string;
   kubernetesVersion?: string;
   /** The lowest of the control plane's and every pool's version: what the version rules compare. */
   lowestKubernetesVersion?: string;

@@ -479,6 +479,7 @@ export function normalizeCluster(cluster: ManagedClusterResource, index: Resourc
     location: (str(cluster.location) ?? '').toLowerCase().replace(/\s+/g, ''),
     tags: cluster.tags && typeof cluster.tags === 'object' ? cluster.tags : {},
     provisioningState: str(props.provisioningState),
+    powerState: str((props.powerState as { code?: unknown } | undefined)?.code),
     kubernetesVersion: controlPlane,
     lowestKubernetesVersion,
     ipam,

@@ -47,4 +47,17 @@ export const planSeparateOperations: CatalogRule = {
   },
 };
 
-export const clusterRules: CatalogRule[] = [clusterProvisioningState, clusterNetworkPlugin, planSeparateOperations];
+export const clusterPowerState: CatalogRule = {
+  id: 'cluster.stopped',
+  severity: 'blocker',
+  title: 'Cluster running',
+  appliesTo: ALL_STEPS,
+  source: { doc: SEEDS.update, section: 'Update the IPAM mode to Azure CNI Overlay' },
+  remediation: 'Start the cluster (az aks start) before updating it: a stopped cluster has no nodes to reimage.',
+  evaluate({ facts }) {
+    if (!facts.powerState || facts.powerState === 'Running') return [];
+    return [{ message: `The cluster's power state is ${facts.powerState}; the update reimages every node pool, which a stopped cluster cannot do.` }];
+  },
+};
+
+export const clusterRules: CatalogRule[] = [clusterProvisioningState, clusterPowerState, clusterNetworkPlugin, planSeparateOperations];

@@ -14,6 +14,19 @@ describe('cluster.provisioning-state', () => {
   });
 });
 
+describe('cluster.stopped', () => {
+  it('blocks a stopped cluster', () => {
+    const f = factsOf(managedCluster({ properties: { powerState: { code: 'Stopped' } }, agentPoolProfiles: [agentPool({ vnetSubnetID: subnetId() })] }));
+    const [h] = hits('cluster.stopped', f, OVERLAY);
+    expect(h).toMatchObject({ severity: 'blocker' });
+    expect(h.message).toContain('power state is Stopped');
+  });
+  it('passes a running cluster', () => {
+    const f = factsOf(managedCluster({ properties: { powerState: { code: 'Running' } }, agentPoolProfiles: [agentPool({ vnetSubnetID: subnetId() })] }));
+    expect(hits('cluster.stopped', f, BOTH)).toEqual([]);
+  });
+});
+
 describe('cluster.network-plugin', () => {
   it('blocks bring-your-own CNI', () => {
     const f = factsOf(managedCluster({ networkProfile: { networkPlugin: 'none' } }));
