@@ -1,0 +1,106 @@
+/**
+ * Decision records: every event's decision — why acted, why ignored — kept and queryable. A port: functions/
+ * backs it with the same store as the rollout results (SQLite locally, Table storage in Azure); tests and a
+ * single process use {@link MemoryDecisionStore}.
+ */
+import { armIdKey } from '../arm/id';
+import type { Decision, RemediationAction } from './decide';
+import type { WritePrincipal } from './events';
+
+export interface DecisionRecord {
+  /** When the decision was taken. */
+  decidedAt: string;
+  eventId: string;
+  eventType: string;
+  eventTime: string;
+  clusterId?: string;
+  action: RemediationAction;
+  reason: string;
+  principal?: WritePrincipal;
+  correlationId?: string;
+  /** For `migrate`: the clusterMigration instance id, and whether this decision started it or found it started. */
+  instanceId?: string;
+  started?: boolean;
+  dedupeKey: string;
+}
+
+export interface DecisionQuery {
+  clusterId?: string;
+  /** Decisions taken at or after this ISO time. */
+  since?: string;
+  limit: number;
+  /** A continuation token from a previous page. */
+  after?: string;
+}
+
+export interface DecisionPage {
+  items: DecisionRecord[];
+  continuationToken?: string;
+}
+
+export interface DecisionStore {
+  record(decision: DecisionRecord): Promise<void>;
+  /** Oldest first. */
+  list(query: DecisionQuery): Promise<DecisionPage>;
+  /** Whether a decision for this event id is recorded (duplicate delivery). */
+  hasEvent(eventId: string): Promise<boolean>;
+  /** The event time of the latest `migrate` decision for the cluster, if any. */
+  lastMigrate(clusterId: string): Promise<string | undefined>;
+}
+
+export function toRecord(decision: Decision, decidedAt: Date, started?: boolean): DecisionRecord {
+  return {
+    decidedAt: decidedAt.toISOString(),
+    eventId: decision.eventId,
+    eventType: decision.eventType,
+    eventTime: decision.eventTime,
+    ...(decision.clusterId ? { clusterId: decision.clusterId } : {}),
+    action: decision.action,
+    reason: decision.reason,
+    ...(decision.principal ? { principal: decision.principal } : {}),
+    ...(decision.correlationId ? { correlationId: decision.correlationId } : {}),
+    ...(decision.instanceId ? { instanceId: decision.instanceId } : {}),
+    ...(started !== undefined ? { started } : {}),
+    dedupeKey: decision.dedupeKey,
+  };
+}
+
+export class MemoryDecisionStore implements DecisionStore {
+  private readonly records: DecisionRecord[] = [];
+
+  async record(decision: DecisionRecord): Promise<void> {
+    this.records.push(structuredClone(decision));
+  }
+
+  async list(query: DecisionQuery): Promise<DecisionPage> {
+    const start = query.after === undefined ? 0 : Number(Buffer.from(query.after, 'base64url').toString('utf8'));
+    if (!Number.isInteger(start) || start < 0) throw new Error('continuation token is not one this store returned; start again without it');
+    const key = query.clusterId === undefined ? undefined : armIdKey(query.clusterId);
+    const since = query.since === undefined ? undefined : Date.parse(query.since);
+    const matches: Array<[number, DecisionRecord]> = [];
+    for (let i = start; i < this.records.length && matches.length <= query.limit; i++) {
+      const r = this.records[i];
+      if (key !== undefined && (r.clusterId === undefined || armIdKey(r.clusterId) !== key)) continue;
+      if (since !== undefined && Date.parse(r.decidedAt) < since) continue;
+      matches.push([i, r]);
+    }
+    const page = matches.slice(0, query.limit);
+    return {
+      items: page.map(([, r]) => structuredClone(r)),
+      ...(matches.length > query.limit ? { continuationToken: Buffer.from(String(page[page.length - 1][0] + 1)).toString('base64url') } : {}),
+    };
+  }
+
+  async hasEvent(eventId: string): Promise<boolean> {
+    return this.records.some((r) => r.eventId === eventId);
+  }
+
+  async lastMigrate(clusterId: string): Promise<string | undefined> {
+    const key = armIdKey(clusterId);
+    let latest: string | undefined;
+    for (const r of this.records) {
+      if (r.action === 'migrate' && r.clusterId !== undefined && armIdKey(r.clusterId) === key && (latest === undefined || r.eventTime > latest)) latest = r.eventTime;
+    }
+    return latest;
+  }
+}
