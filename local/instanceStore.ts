@@ -1,0 +1,259 @@
+import Database from 'better-sqlite3';
+import type { HistoryEvent } from './history';
+
+/**
+ * SQLite persistence for the local task hub: instances, their history (current execution), the
+ * orchestration inbox (messages not yet added to a history, timers included, visible from
+ * `visible_at`) and the activity work items. Every episode commits in one transaction, so a process
+ * killed at any moment restarts from a consistent state (work items still present run again:
+ * at-least-once, as in Azure).
+ */
+
+export type RuntimeStatus = 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Pending' | 'Suspended';
+export const terminalStatuses: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+export interface InstanceRow {
+  instance_id: string;
+  name: string;
+  execution_id: string;
+  status: RuntimeStatus;
+  input: string | null;
+  output: string | null;
+  custom_status: string | null;
+  created_time: string;
+  last_updated_time: string;
+  parent_instance_id: string | null;
+  parent_execution_id: string | null;
+  parent_task_id: number | null;
+}
+
+export interface InboxRow {
+  id: number;
+  instance_id: string;
+  execution_id: string | null;
+  event: string;
+  visible_at: number;
+}
+
+export interface WorkRow {
+  id: number;
+  instance_id: string;
+  execution_id: string;
+  task_id: number;
+  name: string;
+  input: string;
+}
+
+export interface NewInboxMessage {
+  instanceId: string;
+  executionId: string | null;
+  event: HistoryEvent;
+  visibleAt: number;
+}
+
+export interface EpisodeCommit {
+  instanceId: string;
+  /** Replace the stored history (continue-as-new / restart) before appending. */
+  resetHistory: boolean;
+  firstSeq: number;
+  newEvents: HistoryEvent[];
+  consumedInbox: number[];
+  /** Work items whose results this episode delivered (results kept in memory until then). */
+  completedWork?: number[];
+  work: { executionId: string; taskId: number; name: string; input: string }[];
+  messages: NewInboxMessage[];
+  newInstances: InstanceRow[];
+  instance: Partial<InstanceRow> & { instance_id: string };
+}
+
+export interface InstanceQuery {
+  statuses?: RuntimeStatus[];
+  createdFrom?: string;
+  createdTo?: string;
+  instanceIdPrefix?: string;
+  limit: number;
+  offset: number;
+}
+
+export class InstanceStore {
+  readonly db: Database.Database;
+  private readonly stmts: ReturnType<InstanceStore['prepare']>;
+  private readonly updates = new Map<string, Database.Statement>();
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    if (file !== ':memory:') {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode survives a process kill (only an OS crash can lose the last commits).
+      this.db.pragma('synchronous = NORMAL');
+    }
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS instances (
+        instance_id TEXT PRIMARY KEY, name TEXT NOT NULL, execution_id TEXT NOT NULL, status TEXT NOT NULL,
+        input TEXT, output TEXT, custom_status TEXT, created_time TEXT NOT NULL, last_updated_time TEXT NOT NULL,
+        parent_instance_id TEXT, parent_execution_id TEXT, parent_task_id INTEGER);
+      CREATE INDEX IF NOT EXISTS instances_created ON instances(created_time);
+      CREATE TABLE IF NOT EXISTS history (instance_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (instance_id, seq)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, execution_id TEXT, event TEXT NOT NULL, visible_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS inbox_instance ON inbox(instance_id, id);
+      CREATE TABLE IF NOT EXISTS work (id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, execution_id TEXT NOT NULL, task_id INTEGER NOT NULL, name TEXT NOT NULL, input TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+    this.stmts = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getInstance: db.prepare<[string], InstanceRow>('SELECT * FROM instances WHERE instance_id = ?'),
+      insertInstance: db.prepare(
+        `INSERT OR REPLACE INTO instances (instance_id, name, execution_id, status, input, output, custom_status, created_time, last_updated_time, parent_instance_id, parent_execution_id, parent_task_id)
+         VALUES (@instance_id, @name, @execution_id, @status, @input, @output, @custom_status, @created_time, @last_updated_time, @parent_instance_id, @parent_execution_id, @parent_task_id)`,
+      ),
+      history: db.prepare<[string], { seq: number; event: string }>('SELECT seq, event FROM history WHERE instance_id = ? ORDER BY seq'),
+      insertHistory: db.prepare('INSERT OR REPLACE INTO history (instance_id, seq, event) VALUES (?, ?, ?)'),
+      deleteHistory: db.prepare('DELETE FROM history WHERE instance_id = ?'),
+      inboxFor: db.prepare<[string], InboxRow>('SELECT * FROM inbox WHERE instance_id = ? ORDER BY id'),
+      insertInbox: db.prepare('INSERT INTO inbox (instance_id, execution_id, event, visible_at) VALUES (?, ?, ?, ?)'),
+      deleteInbox: db.prepare('DELETE FROM inbox WHERE id = ?'),
+      deleteInboxFor: db.prepare('DELETE FROM inbox WHERE instance_id = ?'),
+      allInbox: db.prepare<[], { instance_id: string; visible_at: number }>('SELECT instance_id, MIN(visible_at) AS visible_at FROM inbox GROUP BY instance_id'),
+      futureInbox: db.prepare<[], { instance_id: string; visible_at: number }>('SELECT instance_id, visible_at FROM inbox'),
+      insertWork: db.prepare('INSERT INTO work (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)'),
+      deleteWork: db.prepare('DELETE FROM work WHERE id = ?'),
+      deleteWorkFor: db.prepare('DELETE FROM work WHERE instance_id = ?'),
+      allWork: db.prepare<[], WorkRow>('SELECT * FROM work ORDER BY id'),
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    };
+  }
+
+  getInstance(instanceId: string): InstanceRow | undefined {
+    return this.stmts.getInstance.get(instanceId);
+  }
+
+  loadHistory(instanceId: string): HistoryEvent[] {
+    return this.stmts.history.all(instanceId).map((r) => JSON.parse(r.event) as HistoryEvent);
+  }
+
+  inbox(instanceId: string): InboxRow[] {
+    return this.stmts.inboxFor.all(instanceId);
+  }
+
+  /** Instance id → earliest visible_at of its inbox, for the dispatcher after a restart. */
+  pendingInbox(): { instance_id: string; visible_at: number }[] {
+    return this.stmts.futureInbox.all();
+  }
+
+  pendingWork(): WorkRow[] {
+    return this.stmts.allWork.all();
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmts.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  /** A new instance (or a restart over a finished one): row, cleared history/inbox, ExecutionStarted message. */
+  createInstance(row: InstanceRow, start: NewInboxMessage): void {
+    this.db.transaction(() => {
+      this.stmts.deleteHistory.run(row.instance_id);
+      this.stmts.deleteInboxFor.run(row.instance_id);
+      this.stmts.deleteWorkFor.run(row.instance_id);
+      this.stmts.insertInstance.run(row);
+      this.insertMessage(start);
+    })();
+  }
+
+  enqueue(message: NewInboxMessage): number {
+    return this.insertMessage(message);
+  }
+
+  private insertMessage(m: NewInboxMessage): number {
+    return Number(this.stmts.insertInbox.run(m.instanceId, m.executionId, JSON.stringify(m.event), m.visibleAt).lastInsertRowid);
+  }
+
+  /** Activity result: the work item goes, its completion message arrives, in one transaction. */
+  completeWork(workId: number, message: NewInboxMessage | undefined): void {
+    this.db.transaction(() => {
+      this.stmts.deleteWork.run(workId);
+      if (message) this.insertMessage(message);
+    })();
+  }
+
+  /** Commits one orchestration episode; returns the ids of inserted work items and messages. */
+  commitEpisode(c: EpisodeCommit): { workIds: number[]; messageIds: number[] } {
+    const workIds: number[] = [];
+    const messageIds: number[] = [];
+    this.db.transaction(() => {
+      if (c.resetHistory) this.stmts.deleteHistory.run(c.instanceId);
+      let seq = c.firstSeq;
+      for (const e of c.newEvents) this.stmts.insertHistory.run(c.instanceId, seq++, JSON.stringify(e));
+      for (const id of c.consumedInbox) this.stmts.deleteInbox.run(id);
+      for (const id of c.completedWork ?? []) this.stmts.deleteWork.run(id);
+      for (const w of c.work) workIds.push(Number(this.stmts.insertWork.run(c.instanceId, w.executionId, w.taskId, w.name, w.input).lastInsertRowid));
+      for (const row of c.newInstances) {
+        this.stmts.deleteHistory.run(row.instance_id);
+        this.stmts.deleteInboxFor.run(row.instance_id);
+        this.stmts.insertInstance.run(row);
+      }
+      for (const m of c.messages) messageIds.push(this.insertMessage(m));
+      this.patchInstance(c.instance);
+    })();
+    return { workIds, messageIds };
+  }
+
+  /** UPDATE of the given columns only (one prepared statement per column set). */
+  private patchInstance(patch: Partial<InstanceRow> & { instance_id: string }): void {
+    const columns = Object.keys(patch).filter((k) => k !== 'instance_id' && (patch as Record<string, unknown>)[k] !== undefined);
+    if (columns.length === 0) return;
+    const key = columns.join(',');
+    let stmt = this.updates.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(`UPDATE instances SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE instance_id = @instance_id`);
+      this.updates.set(key, stmt);
+    }
+    stmt.run(patch);
+  }
+
+  purge(instanceId: string): boolean {
+    let deleted = 0;
+    this.db.transaction(() => {
+      deleted = this.db.prepare('DELETE FROM instances WHERE instance_id = ?').run(instanceId).changes;
+      this.stmts.deleteHistory.run(instanceId);
+      this.stmts.deleteInboxFor.run(instanceId);
+      this.stmts.deleteWorkFor.run(instanceId);
+    })();
+    return deleted > 0;
+  }
+
+  queryInstances(q: InstanceQuery): InstanceRow[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.statuses && q.statuses.length > 0) {
+      where.push(`status IN (${q.statuses.map(() => '?').join(',')})`);
+      params.push(...q.statuses);
+    }
+    if (q.createdFrom) {
+      where.push('created_time >= ?');
+      params.push(q.createdFrom);
+    }
+    if (q.createdTo) {
+      where.push('created_time <= ?');
+      params.push(q.createdTo);
+    }
+    if (q.instanceIdPrefix) {
+      where.push('substr(instance_id, 1, ?) = ?');
+      params.push(q.instanceIdPrefix.length, q.instanceIdPrefix);
+    }
+    const sql = `SELECT * FROM instances ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_time, instance_id LIMIT ? OFFSET ?`;
+    return this.db.prepare<(string | number)[], InstanceRow>(sql).all(...params, q.limit, q.offset);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
