@@ -8,6 +8,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  // Only the Functions worker provides @azure/functions-core; in tests the local host's stand-in plays it.
+  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/local/functionsCore.ts' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 60000,
 };
