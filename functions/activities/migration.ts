@@ -1,0 +1,110 @@
+/**
+ * Activities of one cluster's migration: thin wrappers over shared/migration with their dependencies from the
+ * composition root. Transient faults throw (the orchestrator's retry policy fires); definite answers return.
+ */
+import type { InvocationContext } from '@azure/functions';
+import { assessCluster } from '../../shared/assess';
+import { classifyError, TransientAzureError } from '../../shared/migration/errors';
+import type { NapDisablePlan } from '../../shared/migration/nap';
+import { beginStep, napApply, napDrain, napNodesRemaining, napPlan, napRestore, pollOperation } from '../../shared/migration/operations';
+import { verifyCluster } from '../../shared/migration/verify';
+import type {
+  BeginStepInput,
+  BeginStepOutput,
+  LockInput,
+  LockOutput,
+  NapApplyOutput,
+  NapInput,
+  NapPlanInput,
+  PollInput,
+  PollOutput,
+  PreflightInput,
+  PreflightOutput,
+  SaveResultInput,
+  VerifyInput,
+  VerifyOutput,
+} from '../contracts';
+import { dependencies } from '../dependencies';
+
+/** A lock is a lease: a run that vanished (terminated instance) frees the cluster after this long. */
+export const LOCK_LEASE_SECONDS = 24 * 3600;
+
+async function readFacts(clusterId: string) {
+  const deps = await dependencies();
+  try {
+    return await deps.facts.readCluster(clusterId);
+  } catch (err) {
+    const c = classifyError(err);
+    if (c.kind === 'transient' || c.kind === 'busy') throw new TransientAzureError(c);
+    throw err;
+  }
+}
+
+export async function acquireClusterLock(input: LockInput, _context?: InvocationContext): Promise<LockOutput> {
+  const deps = await dependencies();
+  return deps.locks.acquire(input.clusterId, input.owner, new Date(), LOCK_LEASE_SECONDS);
+}
+
+export async function releaseClusterLock(input: LockInput, _context?: InvocationContext): Promise<void> {
+  const deps = await dependencies();
+  await deps.locks.release(input.clusterId, input.owner);
+}
+
+export async function preflight(input: PreflightInput, _context?: InvocationContext): Promise<PreflightOutput> {
+  const facts = await readFacts(input.clusterId);
+  const a = assessCluster(facts, { target: input.target, ...(input.podCidr ? { podCidr: input.podCidr } : {}) });
+  return {
+    verdict: a.verdict,
+    steps: a.steps,
+    ...(a.podCidr ? { podCidr: a.podCidr } : {}),
+    findings: a.findings,
+    napMode: facts.napMode,
+    nodeImages: Object.fromEntries(facts.pools.map((p) => [p.name, p.nodeImageVersion])),
+  };
+}
+
+export async function beginStepActivity(input: BeginStepInput, _context?: InvocationContext): Promise<BeginStepOutput> {
+  const deps = await dependencies();
+  return beginStep(deps.clusters, input.clusterId, input.step, input.podCidr ? { podCidr: input.podCidr } : {});
+}
+
+export async function pollOperationActivity(input: PollInput, _context?: InvocationContext): Promise<PollOutput> {
+  const deps = await dependencies();
+  return pollOperation(deps.clusters, input.handle);
+}
+
+export async function napPlanActivity(input: NapInput, _context?: InvocationContext): Promise<NapDisablePlan> {
+  const deps = await dependencies();
+  return napPlan(deps.clusters, deps.kube, input.clusterId);
+}
+
+export async function napApplyActivity(input: NapPlanInput, _context?: InvocationContext): Promise<NapApplyOutput> {
+  const deps = await dependencies();
+  return napApply(deps.clusters, deps.kube, input.clusterId, input.plan);
+}
+
+export async function napDrainActivity(input: NapInput, _context?: InvocationContext): Promise<string[]> {
+  const deps = await dependencies();
+  return napDrain(deps.kube, input.clusterId);
+}
+
+export async function napNodesRemainingActivity(input: NapInput, _context?: InvocationContext): Promise<string[]> {
+  const deps = await dependencies();
+  return napNodesRemaining(deps.kube, input.clusterId);
+}
+
+export async function napRestoreActivity(input: NapPlanInput, _context?: InvocationContext): Promise<NapApplyOutput> {
+  const deps = await dependencies();
+  return napRestore(deps.clusters, deps.kube, input.clusterId, input.plan);
+}
+
+export async function verifyActivity(input: VerifyInput, _context?: InvocationContext): Promise<VerifyOutput> {
+  const facts = await readFacts(input.clusterId);
+  const { clusterId: _id, ...expect } = input;
+  return { problems: verifyCluster(facts, expect).map((p) => `${p.check}: ${p.message}`) };
+}
+
+export async function saveClusterResult(input: SaveResultInput, _context?: InvocationContext): Promise<void> {
+  const deps = await dependencies();
+  await deps.results.saveResult(input.rolloutId, input.result);
+}

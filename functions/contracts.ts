@@ -1,0 +1,168 @@
+/** Inputs and outputs passed between the orchestrators and the activities (all JSON, all small). */
+import type { Assessment, Finding, Step, Target, Verdict } from '../shared/model/assessment';
+import type { NapMode } from '../shared/model/facts';
+import type { ClusterOutcome, ClusterResult } from '../shared/migration/result';
+import type { BeginOutcome, ScaleOutcome } from '../shared/migration/operations';
+import type { NapDisablePlan } from '../shared/migration/nap';
+import type { OperationHandle, OperationStatus } from '../shared/migration/ports';
+import type { VerifyExpectation } from '../shared/migration/verify';
+import type { WindowSource } from '../shared/rollout/maintenance';
+import type { RolloutSpec } from '../shared/rollout/spec';
+import type { RolloutClusterRecord } from '../shared/rollout/store';
+import type { BudgetState } from '../shared/rollout/budget';
+
+export interface ClusterMigrationInput {
+  clusterId: string;
+  target: Target;
+  /** The pod CIDR for ipam:overlay (the spec's fixed CIDR or the planner's choice at discovery). */
+  podCidr?: string;
+  /** Set when run by a rollout: results go to its store. */
+  rolloutId?: string;
+  /** Maintenance windows; empty or absent = any time. */
+  windows?: WindowSource[];
+  /** Expected length of one ARM operation; it must fit in the window. Default 60. */
+  expectedOperationMinutes?: number;
+  /** Give up following one operation after this long. Default 240 (a whole-cluster reimage takes tens of minutes, aks-facts). */
+  operationDeadlineMinutes?: number;
+  /** Wait this long for a lock another run holds before skipping. Default 60. */
+  lockWaitMinutes?: number;
+  /** Wait at most this long for a maintenance window before skipping. Default 10080 (a week). */
+  windowWaitMinutes?: number;
+}
+
+export interface LockInput {
+  clusterId: string;
+  owner: string;
+}
+export type LockOutput = { acquired: true } | { acquired: false; holder: string; since: string };
+
+export interface PreflightInput {
+  clusterId: string;
+  target: Target;
+  podCidr?: string;
+}
+export interface PreflightOutput {
+  verdict: Verdict;
+  steps: Step[];
+  podCidr?: string;
+  findings: Finding[];
+  napMode: NapMode;
+  nodeImages: Record<string, string | undefined>;
+}
+
+export interface BeginStepInput {
+  clusterId: string;
+  step: Step;
+  podCidr?: string;
+}
+export type BeginStepOutput = BeginOutcome;
+
+export interface PollInput {
+  handle: OperationHandle;
+}
+export type PollOutput = OperationStatus;
+
+export interface NapInput {
+  clusterId: string;
+}
+export interface NapPlanInput extends NapInput {
+  plan: NapDisablePlan;
+}
+export type NapApplyOutput = ScaleOutcome;
+
+export interface VerifyInput extends VerifyExpectation {
+  clusterId: string;
+}
+export interface VerifyOutput {
+  problems: string[];
+}
+
+export interface SaveResultInput {
+  rolloutId: string;
+  result: ClusterResult;
+}
+
+export interface DiscoverInput {
+  rolloutId: string;
+  spec: RolloutSpec;
+}
+export interface DiscoverOutput {
+  total: number;
+  byVerdict: Record<Verdict, number>;
+  stages: Array<{ name: string; size: number }>;
+  /** Clusters in scope no stage selected (recorded as skipped). */
+  unassigned: number;
+  /** Clusters whose facts could not be read (recorded as failed? no: skipped with the reason). */
+  discoveryFailures: number;
+}
+
+export interface LoadBatchInput {
+  rolloutId: string;
+  stageIndex: number;
+  offset: number;
+  limit: number;
+}
+/** A batch record as the rollout needs it (the store's record without the result). */
+export type BatchCluster = Pick<RolloutClusterRecord, 'clusterId' | 'podCidr' | 'windows' | 'steps'>;
+
+export interface CloseRolloutInput {
+  rolloutId: string;
+  /** Clusters that never started get this result. */
+  outcome: 'cancelled';
+  reason: string;
+}
+
+export interface CancelInstancesInput {
+  instanceIds: string[];
+  reason: string;
+}
+
+export interface RolloutInput {
+  spec: RolloutSpec;
+  /** Carried over continueAsNew; absent on the first execution. */
+  cursor?: RolloutCursor;
+}
+
+export interface StageProgress {
+  name: string;
+  size: number;
+  counts: Partial<Record<ClusterOutcome, number>>;
+}
+
+export interface RolloutCursor {
+  discovery: DiscoverOutput;
+  stageIndex: number;
+  offset: number;
+  stages: StageProgress[];
+  counts: Partial<Record<ClusterOutcome, number>>;
+  budget: BudgetState;
+  /** Stage indexes whose approval arrived. */
+  approved: number[];
+  startedAt: string;
+  cancelled?: boolean;
+}
+
+export type RolloutStatus = 'running' | 'waitingForApproval' | 'halted' | 'waitingForWindow' | 'completed' | 'cancelled' | 'dryRun';
+
+/** The rollout's custom status and output: aggregates only (custom status is capped at 16 KB). */
+export interface RolloutReport {
+  id: string;
+  name: string;
+  status: RolloutStatus;
+  target: Target;
+  total: number;
+  byVerdict: Record<Verdict, number>;
+  counts: Partial<Record<ClusterOutcome, number>>;
+  stages: Array<StageProgress & { state: 'pending' | 'running' | 'done' }>;
+  currentStage?: string;
+  running: number;
+  failureBudgetLeft?: number;
+  /** Failures the current stage may still have before it halts (perStage budget), when it has one. */
+  stageFailureBudgetLeft?: number;
+  haltReason?: string;
+  waitingUntil?: string;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export type { Assessment };

@@ -1,0 +1,98 @@
+/**
+ * The composition root of the Functions app: what the activities talk to. Built once per process from app
+ * settings by a factory. The lead wires `createDependenciesFromEnvironment` to shared/azure (the gateway) and to
+ * the result store of the host (SQLite locally, Table storage in Azure); tests call `setDependencyFactory`.
+ */
+import { armIdKey } from '../shared/arm/id';
+import { createAzureClients, type AzureClients } from '../shared/azure/clients';
+import { collectCluster, collectSnapshot } from '../shared/azure/collect';
+import { normalizeFleet } from '../shared/model/normalize';
+import { armClusterOperations, kubeClusterOperations } from '../shared/migration/gatewayPorts';
+import type { ClusterFactsReader, ClusterKubernetes, ClusterOperations, FleetDiscovery } from '../shared/migration/ports';
+import { SqliteResultStore } from '../shared/rollout/sqliteStore';
+import type { ClusterLocks, ResultStore } from '../shared/rollout/store';
+
+export interface Dependencies {
+  clusters: ClusterOperations;
+  kube: ClusterKubernetes;
+  facts: ClusterFactsReader;
+  discovery: FleetDiscovery;
+  results: ResultStore;
+  locks: ClusterLocks;
+}
+
+export type DependencyFactory = (env: NodeJS.ProcessEnv) => Dependencies | Promise<Dependencies>;
+
+/** Where the local host keeps per-cluster results and locks (a SQLite file); in memory when unset. */
+export const RESULTS_DB_SETTING = 'AKSNET_RESULTS_DB';
+
+/** Facts of one cluster, fresh from ARM and its Kubernetes API, through the gateway's collector. */
+export function factsReader(clients: AzureClients): ClusterFactsReader {
+  return {
+    async readCluster(clusterId) {
+      const { snapshot, failures } = await collectCluster(clusterId, { clients });
+      const facts = normalizeFleet(snapshot).find((f) => armIdKey(f.id) === armIdKey(clusterId));
+      if (!facts) throw new Error(failures.find((f) => f.clusters.some((c) => armIdKey(c) === armIdKey(clusterId)))?.error ?? `cluster ${clusterId} was not found`);
+      return facts;
+    },
+  };
+}
+
+/** Resource Graph discovery + facts for a rollout's selector, through the gateway's collector. */
+export function fleetDiscovery(clients: AzureClients): FleetDiscovery {
+  return {
+    async discover(selector) {
+      const rgs = selector.resourceGroups?.map((g) => g.toLowerCase());
+      const { snapshot, failures } = await collectSnapshot({
+        clients,
+        subscriptions: selector.subscriptions,
+        ...(rgs?.length === 1 ? { resourceGroup: rgs[0] } : {}),
+        ...(selector.tags ? { tags: selector.tags } : {}),
+        ...(selector.ids ? { ids: selector.ids } : {}),
+      });
+      const clusters = normalizeFleet(snapshot).filter((c) => !rgs || rgs.includes(c.resourceGroup.toLowerCase()));
+      const found = new Set(clusters.map((c) => armIdKey(c.id)));
+      // Clusters that could not be read at all; a VNet that could not be read only leaves a gap in the facts.
+      const missing = failures.filter((f) => /\/managedclusters\/[^/]+$/i.test(f.id) && !found.has(armIdKey(f.id)));
+      return { clusters, failures: missing.map((f) => ({ id: f.id, error: f.error })) };
+    },
+  };
+}
+
+/**
+ * Reads the app settings and builds the real dependencies: the gateway (AKSNET_ARM_ENDPOINT / AKSNET_CA_CERT for
+ * the simulator, else Azure with DefaultAzureCredential), the migration ports over it, and the result store
+ * (AKSNET_RESULTS_DB: a SQLite file; in memory when unset). Azure would put a Table storage ResultStore here.
+ */
+export const createDependenciesFromEnvironment: DependencyFactory = (env) => {
+  const clients = createAzureClients();
+  const store = new SqliteResultStore(env[RESULTS_DB_SETTING] ?? ':memory:');
+  return {
+    clusters: armClusterOperations(clients),
+    kube: kubeClusterOperations(clients),
+    facts: factsReader(clients),
+    discovery: fleetDiscovery(clients),
+    results: store,
+    locks: store,
+  };
+};
+
+let factory: DependencyFactory = createDependenciesFromEnvironment;
+let built: Promise<Dependencies> | undefined;
+
+/** Replaces the factory (tests, the local host); the next activity builds the dependencies anew. */
+export function setDependencyFactory(next: DependencyFactory): void {
+  factory = next;
+  built = undefined;
+}
+
+export function dependencies(): Promise<Dependencies> {
+  if (!built) {
+    built = Promise.resolve().then(() => factory(process.env));
+    // A failed build is not cached: the next activity tries again (settings may have been fixed).
+    built.catch(() => {
+      built = undefined;
+    });
+  }
+  return built;
+}

@@ -1,0 +1,42 @@
+/**
+ * The entry the Azure Functions worker (and the local host, unchanged) loads: registers every orchestration and
+ * activity under the names of functions/names.ts. HTTP, timer and Event Grid triggers (issue 6) register here too.
+ */
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import * as migration from './activities/migration';
+import * as rollout from './activities/rollout';
+import { ACTIVITIES, ORCHESTRATIONS } from './names';
+import { clusterMigrationOrchestrator } from './orchestrators/clusterMigration';
+import { rolloutOrchestrator } from './orchestrators/rollout';
+
+df.app.orchestration(ORCHESTRATIONS.clusterMigration, clusterMigrationOrchestrator);
+df.app.orchestration(ORCHESTRATIONS.rollout, rolloutOrchestrator);
+
+type Handler<I, O> = (input: I, context: InvocationContext) => Promise<O>;
+function activity<I, O>(name: string, handler: Handler<I, O>): void {
+  df.app.activity(name, { handler: (input: unknown, context: InvocationContext) => handler(input as I, context) });
+}
+
+activity(ACTIVITIES.acquireClusterLock, migration.acquireClusterLock);
+activity(ACTIVITIES.releaseClusterLock, migration.releaseClusterLock);
+activity(ACTIVITIES.preflight, migration.preflight);
+activity(ACTIVITIES.beginStep, migration.beginStepActivity);
+activity(ACTIVITIES.pollOperation, migration.pollOperationActivity);
+activity(ACTIVITIES.napPlan, migration.napPlanActivity);
+activity(ACTIVITIES.napApply, migration.napApplyActivity);
+activity(ACTIVITIES.napDrain, migration.napDrainActivity);
+activity(ACTIVITIES.napNodesRemaining, migration.napNodesRemainingActivity);
+activity(ACTIVITIES.napRestore, migration.napRestoreActivity);
+activity(ACTIVITIES.verify, migration.verifyActivity);
+activity(ACTIVITIES.saveClusterResult, migration.saveClusterResult);
+activity(ACTIVITIES.discoverAndAssess, rollout.discoverAndAssess);
+activity(ACTIVITIES.loadStageBatch, rollout.loadStageBatch);
+activity(ACTIVITIES.closeRollout, rollout.closeRollout);
+// Raising `cancel` on child instances needs the durable client binding.
+df.app.activity(ACTIVITIES.cancelInstances, {
+  extraInputs: [df.input.durableClient()],
+  handler: (input: unknown, context: InvocationContext) => rollout.cancelInstances(input as Parameters<typeof rollout.cancelInstances>[0], context),
+});
+
+export { setDependencyFactory } from './dependencies';

@@ -1,0 +1,35 @@
+/** The one registry of orchestration, activity and event names. Never repeat these as string literals. */
+export const ORCHESTRATIONS = {
+  clusterMigration: 'clusterMigration',
+  rollout: 'rollout',
+} as const;
+
+export const ACTIVITIES = {
+  acquireClusterLock: 'acquireClusterLock',
+  releaseClusterLock: 'releaseClusterLock',
+  preflight: 'preflight',
+  beginStep: 'beginStep',
+  pollOperation: 'pollOperation',
+  napPlan: 'napPlan',
+  napApply: 'napApply',
+  napDrain: 'napDrain',
+  napNodesRemaining: 'napNodesRemaining',
+  napRestore: 'napRestore',
+  verify: 'verify',
+  saveClusterResult: 'saveClusterResult',
+  discoverAndAssess: 'discoverAndAssess',
+  loadStageBatch: 'loadStageBatch',
+  cancelInstances: 'cancelInstances',
+  closeRollout: 'closeRollout',
+} as const;
+
+/** External events the orchestrations listen for (raised by the HTTP API and the CLI). */
+export const EVENTS = {
+  cancel: 'cancel',
+  approve: 'approve',
+  resume: 'resume',
+} as const;
+
+export type OrchestrationName = (typeof ORCHESTRATIONS)[keyof typeof ORCHESTRATIONS];
+export type ActivityName = (typeof ACTIVITIES)[keyof typeof ACTIVITIES];
+export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

@@ -1,0 +1,341 @@
+/**
+ * clusterMigration: one cluster from preflight to verify (docs/workflow.md).
+ *
+ * lock → preflight (blocked/compliant end here, nothing written) → for each step: nap:disable = the documented NAP
+ * disable procedure; ipam:overlay / dataplane:cilium = one ARM PUT from a fresh GET with If-Match, followed with
+ * durable timers honouring Retry-After and a poll activity until terminal or a deadline; nap:enable = mode Auto and
+ * NodePools/pool sizes as they were → verify → result saved, lock released.
+ * Whatever happens once NAP was touched (failure, timeout, cancel), NAP is put back before the run ends.
+ * `cancel` is heard between operations; a running ARM operation is always followed to its end.
+ */
+import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
+import type { Step } from '../../shared/model/assessment';
+import type { NapDisablePlan } from '../../shared/migration/nap';
+import type { BeginOutcome, ScaleOutcome } from '../../shared/migration/operations';
+import type { OperationStarted, OperationStatus } from '../../shared/migration/ports';
+import type { ClusterResult, StepRecord } from '../../shared/migration/result';
+import { nextOperationStart } from '../../shared/rollout/maintenance';
+import type { ClusterMigrationInput, LockOutput, PreflightOutput, VerifyOutput } from '../contracts';
+import { ACTIVITIES, EVENTS } from '../names';
+import { addSeconds, callActivity, callOrStop, clamp, failureText, listenFor, now, RunStop } from './common';
+
+/** Retryable terminal failures (AKSOperationPreempted) begin the same step again at most this often. */
+const MAX_STEP_RESTARTS = 2;
+/** Default poll interval when ARM sends no Retry-After, and its bounds. */
+const DEFAULT_POLL_SECONDS = 30;
+const MIN_POLL_SECONDS = 5;
+const MAX_POLL_SECONDS = 300;
+/** Wait after a 409 without Retry-After. */
+const BUSY_WAIT_SECONDS = 60;
+const LOCK_POLL_SECONDS = 300;
+/**
+ * Long waits (for a maintenance window) sleep in slices of at most an hour: in Azure an external event may reach
+ * an earlier waiter of the same name, and the orchestration then hears `cancel` when its current timer fires.
+ */
+const MAX_SLEEP_SECONDS = 3600;
+const NAP_NODES_POLL_SECONDS = 30;
+
+interface RunState {
+  input: ClusterMigrationInput;
+  result: ClusterResult;
+  cancel: Task;
+  napPlan?: NapDisablePlan;
+  napTouched: boolean;
+  napRestored: boolean;
+}
+
+function setPhase(context: OrchestrationContext, phase: string, extra: Record<string, unknown> = {}): void {
+  context.df.setCustomStatus({ phase, ...extra });
+}
+
+/** A timer that also ends when `cancel` arrives; returns true when cancelled. */
+function* sleepUnlessCancelled(context: OrchestrationContext, state: RunState, until: Date): Generator<Task, boolean, unknown> {
+  const timer: TimerTask = context.df.createTimer(until);
+  if (state.cancel.isCompleted) {
+    timer.cancel();
+    return true;
+  }
+  const winner = yield context.df.Task.any([timer, state.cancel]);
+  if (winner === state.cancel) {
+    timer.cancel();
+    return true;
+  }
+  return false;
+}
+
+function throwIfCancelled(state: RunState): void {
+  if (state.cancel.isCompleted) throw new RunStop('cancelled', 'Cancelled', 'cancelled on request');
+}
+
+function* acquireLock(context: OrchestrationContext, state: RunState): Generator<Task, void, unknown> {
+  const owner = context.df.instanceId;
+  const waitUntil = addSeconds(now(context), (state.input.lockWaitMinutes ?? 60) * 60);
+  for (;;) {
+    const lock = yield* callOrStop<LockOutput>(context, ACTIVITIES.acquireClusterLock, { clusterId: state.input.clusterId, owner });
+    if (lock.acquired) return;
+    const reason = `the cluster is being migrated by another run (${lock.holder}, since ${lock.since})`;
+    if (now(context) >= waitUntil) throw new RunStop('skipped', 'ClusterLocked', reason);
+    setPhase(context, 'waitingForLock', { holder: lock.holder });
+    if (yield* sleepUnlessCancelled(context, state, addSeconds(now(context), LOCK_POLL_SECONDS))) throw new RunStop('cancelled', 'Cancelled', 'cancelled while waiting for the lock');
+  }
+}
+
+/** Never start an operation outside the maintenance window, nor one expected to outlast it (shared/rollout/maintenance.ts). */
+function* waitForWindow(context: OrchestrationContext, state: RunState, operations = 1): Generator<Task, void, unknown> {
+  const windows = state.input.windows ?? [];
+  if (windows.length === 0) return;
+  const need = (state.input.expectedOperationMinutes ?? 60) * operations;
+  const giveUpAt = addSeconds(now(context), (state.input.windowWaitMinutes ?? 10080) * 60);
+  for (;;) {
+    const next = nextOperationStart(windows, now(context), need);
+    if (!next) throw new RunStop('skipped', 'NoMaintenanceWindow', `no maintenance window within a year is long enough for a ${need}-minute operation`);
+    if (next.getTime() <= now(context).getTime()) return;
+    if (next > giveUpAt) throw new RunStop('skipped', 'MaintenanceWindowTooFar', `the next maintenance window opens at ${next.toISOString()}, later than the run waits`);
+    setPhase(context, 'waitingForWindow', { until: next.toISOString() });
+    const slice = addSeconds(now(context), MAX_SLEEP_SECONDS);
+    if (yield* sleepUnlessCancelled(context, state, next < slice ? next : slice)) throw new RunStop('cancelled', 'Cancelled', 'cancelled while waiting for the maintenance window');
+  }
+}
+
+/** Follows one accepted operation to its end; never abandoned, not even on cancel. */
+function* follow(context: OrchestrationContext, state: RunState, started: OperationStarted, label: string): Generator<Task, OperationStatus, unknown> {
+  const deadline = addSeconds(now(context), (state.input.operationDeadlineMinutes ?? 240) * 60);
+  let wait = clamp(started.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+  for (;;) {
+    setPhase(context, label, { polling: true });
+    yield context.df.createTimer(addSeconds(now(context), wait));
+    const status = yield* callOrStop<OperationStatus>(context, ACTIVITIES.pollOperation, { handle: started.handle });
+    if (status.status !== 'InProgress') return status;
+    if (now(context) >= deadline) return { status: 'InProgress' };
+    wait = clamp(status.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+  }
+}
+
+/** One step: begin (one PUT) → follow → done; 409 waits and begins again; 400 fails at once with AKS's words. */
+function* runStep(context: OrchestrationContext, state: RunState, step: Step, podCidr: string | undefined): Generator<Task, StepRecord, unknown> {
+  const startedAt = now(context).toISOString();
+  const record = (status: StepRecord['status'], extra: Partial<StepRecord> = {}): StepRecord => {
+    const r: StepRecord = { step, status, startedAt, endedAt: now(context).toISOString(), ...extra };
+    state.result.steps.push(r);
+    return r;
+  };
+  const busyUntil = addSeconds(now(context), (state.input.operationDeadlineMinutes ?? 240) * 60);
+  let restarts = 0;
+  let staleRetries = 0;
+  for (;;) {
+    setPhase(context, step);
+    const begin = yield* callOrStop<BeginOutcome>(context, ACTIVITIES.beginStep, { clusterId: state.input.clusterId, step, ...(podCidr ? { podCidr } : {}) });
+    if (begin.kind === 'already') return record('already');
+    if (begin.kind === 'rejected') {
+      record('failed', { error: { code: begin.code, message: begin.message } });
+      throw new RunStop('failed', begin.code, `${step} was rejected: ${begin.message}`);
+    }
+    if (begin.kind === 'busy') {
+      if (begin.retryAfterSeconds === 0 && staleRetries < 5) {
+        staleRetries++; // 412: the ETag moved; a fresh GET at once
+        continue;
+      }
+      if (now(context) >= busyUntil) {
+        record('failed', { error: { code: begin.code, message: begin.message } });
+        throw new RunStop('failed', begin.code, `${step}: the cluster stayed busy: ${begin.message}`);
+      }
+      setPhase(context, step, { busy: begin.code });
+      yield context.df.createTimer(addSeconds(now(context), clamp(begin.retryAfterSeconds ?? BUSY_WAIT_SECONDS, MIN_POLL_SECONDS, 600)));
+      continue;
+    }
+    if (begin.correlationId) state.result.correlationIds.push(begin.correlationId);
+    const status = yield* follow(context, state, begin, step);
+    const correlation = begin.correlationId ? { correlationId: begin.correlationId } : {};
+    if (status.status === 'Succeeded') return record('done', correlation);
+    if (status.status === 'InProgress') {
+      record('timedOut', correlation);
+      throw new RunStop('failed', 'OperationTimedOut', `${step}: the operation was still running after ${state.input.operationDeadlineMinutes ?? 240} minutes; it goes on in Azure`);
+    }
+    const error = status.error ?? { code: `Operation${status.status}`, message: `the operation ended ${status.status}` };
+    if (status.status === 'Failed' && ['AKSOperationPreempted', 'OperationPreempted'].includes(error.code) && restarts < MAX_STEP_RESTARTS) {
+      restarts++;
+      continue;
+    }
+    record('failed', { ...correlation, error });
+    throw new RunStop('failed', error.code, `${step} failed: ${error.message}`);
+  }
+}
+
+function* followAll(context: OrchestrationContext, state: RunState, outcome: ScaleOutcome, label: string): Generator<Task, void, unknown> {
+  for (const op of outcome.started) {
+    if (op.correlationId) state.result.correlationIds.push(op.correlationId);
+    const status = yield* follow(context, state, op, label);
+    if (status.status !== 'Succeeded') {
+      throw new RunStop('failed', status.error?.code ?? 'ScaleFailed', `${label}: scaling ${op.handle.resourceId.split('/').pop()} ended ${status.status}${status.error ? `: ${status.error.message}` : ''}`);
+    }
+  }
+  if (outcome.rejected) throw new RunStop('failed', outcome.rejected.code, `${label}: ${outcome.rejected.message}`);
+}
+
+/** aks-facts § Disabling NAP: NodePools limits.cpu 0 + disable taint, fixed pools scaled, NAP nodes gone, mode Manual. */
+function* disableNap(context: OrchestrationContext, state: RunState): Generator<Task, void, unknown> {
+  const clusterId = state.input.clusterId;
+  setPhase(context, 'nap:disable');
+  const plan = yield* callOrStop<NapDisablePlan>(context, ACTIVITIES.napPlan, { clusterId });
+  state.napPlan = plan;
+  state.napTouched = true;
+  state.result.nap = { disabled: false, restored: false };
+  const applied = yield* callOrStop<ScaleOutcome>(context, ACTIVITIES.napApply, { clusterId, plan });
+  yield* followAll(context, state, applied, 'nap:disable');
+  let remaining = yield* callOrStop<string[]>(context, ACTIVITIES.napDrain, { clusterId });
+  const deadline = addSeconds(now(context), (state.input.operationDeadlineMinutes ?? 240) * 60);
+  while (remaining.length > 0) {
+    if (now(context) >= deadline) throw new RunStop('failed', 'NapNodesRemain', `NAP nodes still present: ${remaining.join(', ')}`);
+    setPhase(context, 'nap:disable', { napNodesRemaining: remaining.length });
+    yield context.df.createTimer(addSeconds(now(context), NAP_NODES_POLL_SECONDS));
+    remaining = yield* callOrStop<string[]>(context, ACTIVITIES.napNodesRemaining, { clusterId });
+  }
+  yield* runStep(context, state, 'nap:disable', undefined);
+  state.result.nap.disabled = true;
+}
+
+/** The way back: mode Auto, NodePools as they were, pools at their former size. Runs whatever the window. */
+function* restoreNap(context: OrchestrationContext, state: RunState): Generator<Task, void, unknown> {
+  if (!state.napTouched || state.napRestored || !state.napPlan) return;
+  state.napRestored = true;
+  const problems: string[] = [];
+  let firstCode: string | undefined;
+  try {
+    yield* runStep(context, state, 'nap:enable', undefined);
+  } catch (err) {
+    const f = err instanceof RunStop ? { code: err.code, message: err.message } : failureText(err);
+    firstCode ??= f.code;
+    problems.push(f.message);
+  }
+  try {
+    const restored = yield* callOrStop<ScaleOutcome>(context, ACTIVITIES.napRestore, { clusterId: state.input.clusterId, plan: state.napPlan });
+    yield* followAll(context, state, restored, 'nap:enable');
+  } catch (err) {
+    const f = err instanceof RunStop ? { code: err.code, message: err.message } : failureText(err);
+    firstCode ??= f.code;
+    problems.push(f.message);
+  }
+  state.result.nap = { disabled: state.result.nap?.disabled ?? false, restored: problems.length === 0, ...(problems.length ? { problem: problems.join('; ') } : {}) };
+  if (problems.length) throw new RunStop('failed', firstCode ?? 'NapRestoreFailed', `NAP could not be fully restored: ${problems.join('; ')}`);
+}
+
+export const clusterMigrationOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput() as ClusterMigrationInput;
+  const startedAt = now(context).toISOString();
+  const state: RunState = {
+    input,
+    result: { clusterId: input.clusterId, result: 'failed', findings: [], steps: [], startedAt, endedAt: startedAt, correlationIds: [] },
+    cancel: yield* listenFor(context, EVENTS.cancel),
+    napTouched: false,
+    napRestored: false,
+  };
+  const { result } = state;
+  let locked = false;
+  let napModeBefore: PreflightOutput['napMode'] = 'Manual';
+  let nodeImagesBefore: PreflightOutput['nodeImages'] = {};
+  let podCidr = input.podCidr;
+  let verifyNeeded = false;
+
+  const stop = (err: unknown): void => {
+    if (err instanceof RunStop) {
+      // A failure (e.g. while restoring NAP) outranks an earlier cancel or skip: the cluster needs attention.
+      if (result.result === 'failed' || err.outcome === 'failed') result.result = err.outcome;
+      result.reason = result.reason ? `${result.reason}; ${err.message}` : err.message;
+      if (err.outcome === 'failed') result.error ??= { code: err.code, message: err.message };
+    } else {
+      const f = failureText(err);
+      result.result = 'failed';
+      result.reason = f.message;
+      result.error ??= f;
+    }
+  };
+
+  try {
+    // A window that can never hold one operation: say so before taking the lock or reading the cluster.
+    if ((input.windows ?? []).length > 0 && !nextOperationStart(input.windows ?? [], now(context), input.expectedOperationMinutes ?? 60)) {
+      throw new RunStop('skipped', 'NoMaintenanceWindow', `no maintenance window within a year is long enough for a ${input.expectedOperationMinutes ?? 60}-minute operation`);
+    }
+    setPhase(context, 'lock');
+    yield* acquireLock(context, state);
+    locked = true;
+    setPhase(context, 'preflight');
+    const pf = yield* callOrStop<PreflightOutput>(context, ACTIVITIES.preflight, { clusterId: input.clusterId, target: input.target, ...(podCidr ? { podCidr } : {}) });
+    result.findings = pf.findings;
+    napModeBefore = pf.napMode;
+    nodeImagesBefore = pf.nodeImages;
+    podCidr = pf.podCidr ?? podCidr;
+    if (pf.verdict === 'blocked') {
+      result.result = 'blocked';
+      result.reason = `preflight found ${pf.findings.filter((f) => f.severity === 'blocker').length} blocker(s); nothing was changed`;
+    } else if (pf.verdict === 'compliant') {
+      result.result = 'compliant';
+    } else {
+      for (const step of pf.steps) {
+        if (step === 'nap:enable') {
+          yield* restoreNap(context, state);
+          continue;
+        }
+        throwIfCancelled(state);
+        // NAP stays off from its disable to the Cilium update: both must fit in the same window, so the cluster
+        // never waits days for the next window with NAP disabled.
+        yield* waitForWindow(context, state, step === 'nap:disable' ? 2 : 1);
+        throwIfCancelled(state);
+        if (step === 'nap:disable') yield* disableNap(context, state);
+        else {
+          const rec = yield* runStep(context, state, step, podCidr);
+          if (rec.status === 'done') verifyNeeded = true;
+        }
+      }
+      result.result = 'migrated';
+    }
+  } catch (err) {
+    stop(err);
+  }
+
+  // Whatever happened after NAP was touched, put it back (issue 5: failure, timeout, cancel).
+  try {
+    yield* restoreNap(context, state);
+  } catch (err) {
+    stop(err);
+  }
+
+  if (result.result === 'migrated') {
+    try {
+      setPhase(context, 'verify');
+      const reimaged = result.steps.some((s) => s.status === 'done' && (s.step === 'ipam:overlay' || s.step === 'dataplane:cilium'));
+      const v = yield* callOrStop<VerifyOutput>(context, ACTIVITIES.verify, {
+        clusterId: input.clusterId,
+        target: input.target,
+        ...(podCidr ? { podCidr } : {}),
+        napModeBefore,
+        ...(reimaged && verifyNeeded ? { nodeImagesBefore } : {}),
+      });
+      if (v.problems.length > 0) {
+        result.result = 'failed';
+        result.verifyProblems = v.problems;
+        result.reason = `verify found ${v.problems.length} problem(s): ${v.problems[0]}`;
+        result.error = { code: 'VerifyFailed', message: v.problems.join('; ') };
+      }
+    } catch (err) {
+      stop(err);
+    }
+  }
+
+  result.endedAt = now(context).toISOString();
+  setPhase(context, 'done', { result: result.result });
+  if (input.rolloutId) {
+    try {
+      yield* callActivity<void>(context, ACTIVITIES.saveClusterResult, { rolloutId: input.rolloutId, result });
+    } catch {
+      // The result is still the orchestration's output; the rollout counts it from there.
+    }
+  }
+  if (locked) {
+    try {
+      yield* callActivity<void>(context, ACTIVITIES.releaseClusterLock, { clusterId: input.clusterId, owner: context.df.instanceId });
+    } catch {
+      // The lease expires on its own (LOCK_LEASE_SECONDS).
+    }
+  }
+  return result;
+};

@@ -1,0 +1,34 @@
+/** What one cluster's migration ended with: the record a user reads in `rollout show` and the HTTP API. */
+import type { Finding, Step } from '../model/assessment';
+
+export type ClusterOutcome = 'migrated' | 'compliant' | 'blocked' | 'failed' | 'skipped' | 'cancelled';
+export const CLUSTER_OUTCOMES: readonly ClusterOutcome[] = ['migrated', 'compliant', 'blocked', 'failed', 'skipped', 'cancelled'];
+
+export interface StepRecord {
+  step: Step;
+  /** `done` = ARM reported Succeeded; `already` = a fresh GET showed the change, no PUT sent. */
+  status: 'done' | 'already' | 'failed' | 'timedOut';
+  startedAt: string;
+  endedAt: string;
+  /** x-ms-correlation-request-id of the PUT, when one was sent. */
+  correlationId?: string;
+  error?: { code: string; message: string };
+}
+
+export interface ClusterResult {
+  clusterId: string;
+  result: ClusterOutcome;
+  /** One line: why it ended this way (error, skip reason, …). */
+  reason?: string;
+  error?: { code: string; message: string };
+  findings: Finding[];
+  steps: StepRecord[];
+  startedAt: string;
+  endedAt: string;
+  /** Every ARM correlation id of a write this run made (steps, NAP mode changes, pool scaling). */
+  correlationIds: string[];
+  /** Whether NAP was disabled and put back (undefined when NAP was not touched). */
+  nap?: { disabled: boolean; restored: boolean; problem?: string };
+  /** Problems verify found (the result is `failed` when there are any). */
+  verifyProblems?: string[];
+}

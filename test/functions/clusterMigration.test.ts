@@ -1,0 +1,364 @@
+/**
+ * clusterMigration on histories: the real durable-functions SDK replays the orchestrator; the test answers each
+ * activity the way the activity would for a given cluster (ARM-shaped outcomes) and reads what was scheduled.
+ */
+import type { ClusterMigrationInput, PreflightOutput } from '../../functions/contracts';
+import { ACTIVITIES } from '../../functions/names';
+import { clusterMigrationOrchestrator } from '../../functions/orchestrators/clusterMigration';
+import type { Finding, Step } from '../../shared/model/assessment';
+import type { NapDisablePlan } from '../../shared/migration/nap';
+import type { BeginOutcome } from '../../shared/migration/operations';
+import type { OperationStatus } from '../../shared/migration/ports';
+import type { ClusterResult } from '../../shared/migration/result';
+import { activityCalls, runOrchestration, type DriverScript, type Reply, type Run } from './support/replay';
+
+const CLUSTER = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-nap';
+
+const napPlan: NapDisablePlan = {
+  nodePools: [{ name: 'default', before: { limitsCpu: '1000', taints: [] }, after: { limitsCpu: '0', taints: [{ key: 'karpenter.azure.com/disable', effect: 'NoSchedule' }] } }],
+  scale: [{ pool: 'nodepool1', from: 3, to: 5 }],
+  napNodes: ['aks-default-abcde'],
+  notes: [],
+};
+
+const blocker: Finding = {
+  rule: 'overlay.network-policy',
+  severity: 'blocker',
+  message: 'Calico is enabled',
+  remediation: 'Uninstall Calico first',
+  source: '000_c747be24177f73a8.txt § Update the IPAM mode to Azure CNI Overlay',
+};
+
+interface ClusterModel {
+  verdict?: PreflightOutput['verdict'];
+  steps?: Step[];
+  napMode?: 'Auto' | 'Manual';
+  /** Per step: what beginStep answers, in order (the last one repeats). */
+  begin?: Partial<Record<Step, BeginOutcome[]>>;
+  /** Per step: poll answers in order (the last one repeats). */
+  poll?: Partial<Record<Step, OperationStatus[]>>;
+  /** Activities that throw on their first N attempts (transient faults). */
+  flaky?: Partial<Record<string, number>>;
+  lockHeldUntilAttempt?: number;
+  verifyProblems?: string[];
+  onActivity?: (name: string, input: Record<string, unknown>, run: Run) => void;
+}
+
+function started(step: Step, retryAfterSeconds = 30): BeginOutcome {
+  return { kind: 'started', handle: { kind: 'azure-asyncoperation', url: `https://management.azure.com/operations/${step}`, resourceId: CLUSTER }, retryAfterSeconds, correlationId: `corr-${step}` };
+}
+
+function script(model: ClusterModel): DriverScript & { calls: Array<{ name: string; input: Record<string, unknown> }> } {
+  const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
+  const beginCount = new Map<Step, number>();
+  const pollCount = new Map<string, number>();
+  let lockAttempts = 0;
+  const nth = <T>(list: T[] | undefined, i: number, fallback: T): T => (list && list.length ? list[Math.min(i, list.length - 1)] : fallback);
+  return {
+    calls,
+    activity(name, input, attempt, run): Reply {
+      calls.push({ name, input });
+      model.onActivity?.(name, input, run);
+      const flaky = model.flaky?.[name] ?? 0;
+      if (attempt <= flaky) return { ok: false, message: `TransientAzureError: HTTP503: Service Unavailable (attempt ${attempt})` };
+      switch (name) {
+        case ACTIVITIES.acquireClusterLock:
+          lockAttempts++;
+          return { ok: true, value: model.lockHeldUntilAttempt && lockAttempts < model.lockHeldUntilAttempt ? { acquired: false, holder: 'rollout-a:aks-nap', since: '2026-01-05T09:00:00.000Z' } : { acquired: true } };
+        case ACTIVITIES.preflight: {
+          const out: PreflightOutput = {
+            verdict: model.verdict ?? 'ready',
+            steps: model.verdict === 'blocked' || model.verdict === 'compliant' ? [] : (model.steps ?? ['dataplane:cilium']),
+            findings: model.verdict === 'blocked' ? [blocker] : [],
+            napMode: model.napMode ?? 'Manual',
+            nodeImages: { nodepool1: 'AKSUbuntu-2204gen2containerd-202410.15.0' },
+          };
+          return { ok: true, value: out };
+        }
+        case ACTIVITIES.beginStep: {
+          const step = input.step as Step;
+          const i = beginCount.get(step) ?? 0;
+          beginCount.set(step, i + 1);
+          return { ok: true, value: nth(model.begin?.[step], i, started(step)) };
+        }
+        case ACTIVITIES.pollOperation: {
+          const url = (input.handle as { url: string }).url;
+          const step = url.split('/').pop() as Step;
+          const i = pollCount.get(url) ?? 0;
+          pollCount.set(url, i + 1);
+          return { ok: true, value: nth(model.poll?.[step], i, { status: 'Succeeded' } as OperationStatus) };
+        }
+        case ACTIVITIES.napPlan:
+          return { ok: true, value: napPlan };
+        case ACTIVITIES.napApply:
+        case ACTIVITIES.napRestore:
+          return { ok: true, value: { started: [] } };
+        case ACTIVITIES.napDrain:
+          return { ok: true, value: ['aks-default-abcde'] };
+        case ACTIVITIES.napNodesRemaining:
+          return { ok: true, value: [] };
+        case ACTIVITIES.verify:
+          return { ok: true, value: { problems: model.verifyProblems ?? [] } };
+        case ACTIVITIES.saveClusterResult:
+        case ACTIVITIES.releaseClusterLock:
+          return { ok: true };
+        default:
+          return { ok: false, message: `unexpected activity ${name}` };
+      }
+    },
+  };
+}
+
+const input = (over: Partial<ClusterMigrationInput> = {}): ClusterMigrationInput => ({ clusterId: CLUSTER, target: 'cilium', rolloutId: 'r1', ...over });
+
+const stepsBegun = (run: Run): string[] => activityCalls(run, ACTIVITIES.beginStep).map((c) => (c.input as { step: string }).step);
+const names = (run: Run): string[] => activityCalls(run).map((c) => c.name as string);
+
+describe('clusterMigration', () => {
+  it('ends a blocked cluster with its findings and never schedules a write', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ target: 'overlay' }), script({ verdict: 'blocked' }));
+    expect(run.state).toBe('completed');
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('blocked');
+    expect(result.findings.map((f) => f.rule)).toEqual(['overlay.network-policy']);
+    const writes = [ACTIVITIES.beginStep, ACTIVITIES.napApply, ACTIVITIES.napDrain, ACTIVITIES.napRestore];
+    expect(names(run).filter((n) => (writes as string[]).includes(n))).toEqual([]);
+    // The result is stored for the rollout and the lock is given back.
+    expect(names(run)).toEqual([ACTIVITIES.acquireClusterLock, ACTIVITIES.preflight, ACTIVITIES.saveClusterResult, ACTIVITIES.releaseClusterLock]);
+  });
+
+  it('disables NAP before the Cilium update and puts it back after, then verifies', async () => {
+    const model = script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'] });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('migrated');
+    const order = names(run).filter((n) => ![ACTIVITIES.pollOperation, ACTIVITIES.napNodesRemaining].includes(n as never));
+    expect(order).toEqual([
+      ACTIVITIES.acquireClusterLock,
+      ACTIVITIES.preflight,
+      ACTIVITIES.napPlan,
+      ACTIVITIES.napApply,
+      ACTIVITIES.napDrain,
+      ACTIVITIES.napNodesRemaining,
+      ACTIVITIES.beginStep, // nap:disable (mode Manual)
+      ACTIVITIES.beginStep, // dataplane:cilium
+      ACTIVITIES.beginStep, // nap:enable (mode Auto)
+      ACTIVITIES.napRestore,
+      ACTIVITIES.verify,
+      ACTIVITIES.saveClusterResult,
+      ACTIVITIES.releaseClusterLock,
+    ].filter((n) => n !== ACTIVITIES.napNodesRemaining));
+    expect(stepsBegun(run)).toEqual(['nap:disable', 'dataplane:cilium', 'nap:enable']);
+    expect(result.nap).toEqual({ disabled: true, restored: true });
+    // NAP restore gets the plan recorded when it was disabled.
+    const restore = model.calls.find((c) => c.name === ACTIVITIES.napRestore);
+    expect(restore?.input.plan).toEqual(napPlan);
+    // verify compares with the NAP mode before the run and the node images before the reimage.
+    const verify = model.calls.find((c) => c.name === ACTIVITIES.verify);
+    expect(verify?.input).toMatchObject({ napModeBefore: 'Auto', nodeImagesBefore: { nodepool1: 'AKSUbuntu-2204gen2containerd-202410.15.0' } });
+    expect(result.correlationIds).toEqual(['corr-nap:disable', 'corr-dataplane:cilium', 'corr-nap:enable']);
+    expect(result.steps.map((s) => [s.step, s.status])).toEqual([
+      ['nap:disable', 'done'],
+      ['dataplane:cilium', 'done'],
+      ['nap:enable', 'done'],
+    ]);
+  });
+
+  it('restores NAP when the Cilium update is rejected, and fails with AKS code and message', async () => {
+    const rejected: BeginOutcome = { kind: 'rejected', code: 'CiliumDataplaneRequiresNetworkPolicyCilium', message: 'Cilium dataplane requires network policy cilium.' };
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input(),
+      script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], begin: { 'dataplane:cilium': [rejected] } }),
+    );
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('failed');
+    expect(result.error).toEqual({ code: 'CiliumDataplaneRequiresNetworkPolicyCilium', message: expect.stringContaining('Cilium dataplane requires network policy cilium.') });
+    // Rejected at once: one begin for the Cilium step, no retry.
+    expect(stepsBegun(run)).toEqual(['nap:disable', 'dataplane:cilium', 'nap:enable']);
+    expect(names(run)).toContain(ACTIVITIES.napRestore);
+    expect(names(run)).not.toContain(ACTIVITIES.verify);
+    expect(result.nap).toEqual({ disabled: true, restored: true });
+  });
+
+  it('restores NAP when the update operation ends Failed', async () => {
+    const failed: OperationStatus = { status: 'Failed', error: { code: 'UpgradeFailed', message: 'Drain node aks-nodepool1-1 failed when evicting pod web-0' } };
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input(),
+      script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], poll: { 'dataplane:cilium': [{ status: 'InProgress' }, failed] } }),
+    );
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('failed');
+    expect(result.error?.code).toBe('UpgradeFailed');
+    expect(result.steps.find((s) => s.step === 'dataplane:cilium')).toMatchObject({ status: 'failed', correlationId: 'corr-dataplane:cilium' });
+    expect(names(run)).toContain(ACTIVITIES.napRestore);
+  });
+
+  it('waits with a durable timer after 409 OperationNotAllowed and begins again', async () => {
+    const busy: BeginOutcome = { kind: 'busy', code: 'OperationNotAllowed', message: 'Another operation (Upgrading) is in progress, please wait for it to finish', retryAfterSeconds: 120 };
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ target: 'overlay', podCidr: '192.168.0.0/16' }), script({ steps: ['ipam:overlay'], begin: { 'ipam:overlay': [busy, started('ipam:overlay')] } }));
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const begins = activityCalls(run, ACTIVITIES.beginStep);
+    expect(begins).toHaveLength(2);
+    // Between the two begins: one timer for the Retry-After of the 409.
+    const timers = run.log.filter((s) => s.kind === 'timer' && s.seq > begins[0].seq && s.seq < begins[1].seq);
+    expect(timers).toHaveLength(1);
+    expect(timers[0].fireAt!.getTime() - begins[0].at.getTime()).toBe(120_000);
+    expect((begins[1].input as { podCidr: string }).podCidr).toBe('192.168.0.0/16');
+  });
+
+  it('polls on durable timers honouring Retry-After until the operation ends', async () => {
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input(),
+      script({ begin: { 'dataplane:cilium': [started('dataplane:cilium', 45)] }, poll: { 'dataplane:cilium': [{ status: 'InProgress', retryAfterSeconds: 90 }, { status: 'InProgress' }, { status: 'Succeeded' }] } }),
+    );
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const polls = activityCalls(run, ACTIVITIES.pollOperation);
+    expect(polls).toHaveLength(3);
+    const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
+    // 45 s (Retry-After of the PUT), then 90 s (of the first poll), then the 30 s default.
+    expect(polls.map((p, i) => (p.at.getTime() - (i === 0 ? begin.at.getTime() : polls[i - 1].at.getTime())) / 1000)).toEqual([45, 90, 30]);
+  });
+
+  it('retries an activity that hit a transient fault, with backoff', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({ flaky: { [ACTIVITIES.beginStep]: 2 } }));
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const attempts = activityCalls(run, ACTIVITIES.beginStep);
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect((attempts[1].at.getTime() - attempts[0].at.getTime()) / 1000).toBe(5);
+    expect((attempts[2].at.getTime() - attempts[1].at.getTime()) / 1000).toBe(10);
+  });
+
+  it('fails with the fault once the retries are spent, and still restores NAP', async () => {
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input(),
+      script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], flaky: { [ACTIVITIES.napDrain]: 99 } }),
+    );
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('failed');
+    expect(result.error?.code).toBe('HTTP503');
+    expect(activityCalls(run, ACTIVITIES.napDrain)).toHaveLength(6);
+    expect(stepsBegun(run)).toEqual(['nap:enable']);
+    expect(names(run)).toContain(ACTIVITIES.napRestore);
+  });
+
+  it('on cancel finishes the running operation, starts no other, restores NAP and ends cancelled', async () => {
+    let cancelAfterEpisode = -1;
+    const model = script({
+      napMode: 'Auto',
+      steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'],
+      onActivity: (name, inp, run) => {
+        if (name === ACTIVITIES.beginStep && inp.step === 'nap:disable') cancelAfterEpisode = run.episodes;
+      },
+    });
+    let raised = false;
+    model.afterEpisode = (run) => {
+      if (!raised && cancelAfterEpisode >= 0 && run.episodes > cancelAfterEpisode) {
+        raised = true;
+        return [{ name: 'cancel', input: { reason: 'test' } }];
+      }
+      return [];
+    };
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('cancelled');
+    // The NAP-disable operation in flight was followed to its end; Cilium never began; NAP came back.
+    expect(stepsBegun(run)).toEqual(['nap:disable', 'nap:enable']);
+    expect(activityCalls(run, ACTIVITIES.pollOperation).length).toBeGreaterThanOrEqual(2);
+    expect(names(run)).toContain(ACTIVITIES.napRestore);
+    expect(result.nap?.restored).toBe(true);
+  });
+
+  it('waits for a lock another run holds, then goes on', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({ lockHeldUntilAttempt: 3 }));
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const locks = activityCalls(run, ACTIVITIES.acquireClusterLock);
+    expect(locks).toHaveLength(3);
+    expect((locks[2].at.getTime() - locks[0].at.getTime()) / 1000).toBe(600);
+  });
+
+  it('skips with the reason when the lock stays taken', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ lockWaitMinutes: 10 }), script({ lockHeldUntilAttempt: 1000 }));
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('skipped');
+    expect(result.reason).toContain('being migrated by another run (rollout-a:aks-nap');
+    expect(names(run)).not.toContain(ACTIVITIES.preflight);
+    expect(names(run)).not.toContain(ACTIVITIES.releaseClusterLock);
+  });
+
+  it('starts no operation before the maintenance window opens', async () => {
+    // Saturdays 02:00 UTC for 6 hours; the run starts Monday 2026-01-05 10:00 UTC.
+    const windows: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'aksManagedNodeOSUpgradeSchedule', window: { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Saturday' } }, durationHours: 6, startTime: '02:00', utcOffset: '+00:00' } }];
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ windows, expectedOperationMinutes: 60 }), script({}));
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
+    expect(begin.at.toISOString()).toBe('2026-01-10T02:00:00.000Z');
+    // The preflight (read-only) ran at once.
+    expect(activityCalls(run, ACTIVITIES.preflight)[0].at.toISOString()).toBe('2026-01-05T10:00:00.000Z');
+  });
+
+  it('fails a cluster whose operation outlives the deadline without abandoning it silently', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ operationDeadlineMinutes: 30 }), script({ poll: { 'dataplane:cilium': [{ status: 'InProgress' }] } }));
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('failed');
+    expect(result.error?.code).toBe('OperationTimedOut');
+    expect(result.steps[0]).toMatchObject({ step: 'dataplane:cilium', status: 'timedOut' });
+  });
+
+  it('reports verify problems as a failure', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({ verifyProblems: ['kube-proxy: DaemonSet kube-system/kube-proxy is still running alongside Cilium'] }));
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('failed');
+    expect(result.verifyProblems).toHaveLength(1);
+    expect(result.reason).toContain('kube-proxy');
+  });
+
+  it('ends compliant without writing', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({ verdict: 'compliant' }));
+    expect((run.output as ClusterResult).result).toBe('compliant');
+    expect(names(run)).not.toContain(ACTIVITIES.beginStep);
+  });
+});
+
+describe('clusterMigration and windows that never fit', () => {
+  it('skips at once, without lock or preflight, when no window can hold an operation', async () => {
+    const windows: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'default', window: { schedule: { daily: { intervalDays: 1 } }, durationHours: 1, startTime: '02:00' } }];
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ windows, expectedOperationMinutes: 90 }), script({}));
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('skipped');
+    expect(result.reason).toContain('90-minute operation');
+    expect(names(run)).toEqual([ACTIVITIES.saveClusterResult]);
+  });
+});
+
+describe('clusterMigration, NAP and maintenance windows', () => {
+  it('disables NAP only when the disable and the Cilium update both fit in the window', async () => {
+    // Daily windows of 3 hours, operations expected to take 100 minutes: one operation fits, NAP-off plus the
+    // Cilium update (200 minutes) never does, so NAP is never disabled and the cluster is skipped saying why.
+    const windows: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'w', window: { schedule: { daily: { intervalDays: 1 } }, durationHours: 3, startTime: '02:00' } }];
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input({ windows, expectedOperationMinutes: 100, windowWaitMinutes: 3 * 24 * 60 }),
+      script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'] }),
+    );
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('skipped');
+    expect(result.reason).toContain('200-minute operation');
+    expect(names(run)).not.toContain(ACTIVITIES.napPlan);
+    expect(names(run)).not.toContain(ACTIVITIES.beginStep);
+  });
+
+  it('with a window long enough for both, disables NAP at its start', async () => {
+    const windows: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'w', window: { schedule: { daily: { intervalDays: 1 } }, durationHours: 4, startTime: '02:00' } }];
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input({ windows, expectedOperationMinutes: 100 }),
+      script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'] }),
+    );
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    expect(activityCalls(run, ACTIVITIES.napPlan)[0].at.toISOString()).toBe('2026-01-06T02:00:00.000Z');
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The whole app on the local host against the simulator with faults on: 500/503, dropped connections, competing
+ * operations (409) and operations that end Failed. Every cluster ends migrated unless an operation of its own was
+ * made to fail, and a failed one carries AKS's code; no PUT ever overlapped a running operation.
+ */
+jest.mock('@azure/functions-core', () => jest.requireActual('../../local/functionsCore'), { virtual: true });
+import path from 'node:path';
+import { startHost, type RunningHost } from '../../local/host';
+import { startSimulator, type RunningSimulator } from '../../sim/server';
+import { createAzureClients, type AzureClients } from '../../shared/azure/clients';
+import { KubeConnectionPool } from '../../shared/kube/client';
+import { armClusterOperations, kubeClusterOperations } from '../../shared/migration/gatewayPorts';
+import { MemoryResultStore } from '../../shared/rollout/store';
+import { factsReader, fleetDiscovery, setDependencyFactory } from '../../functions/dependencies';
+import type { RolloutReport } from '../../functions/contracts';
+import { ORCHESTRATIONS } from '../../functions/names';
+import type { RolloutSpec } from '../../shared/rollout/spec';
+import { clusterId, nodeSubnetCluster, nsg, snapshotOf, SUBSCRIPTION, vnet } from '../support/arm';
+
+const names = Array.from({ length: 8 }, (_, i) => `f-${i}`);
+let sim: RunningSimulator;
+let host: RunningHost;
+let clients: AzureClients;
+const store = new MemoryResultStore();
+const kubePool = new KubeConnectionPool();
+
+beforeAll(async () => {
+  sim = await startSimulator({
+    snapshot: snapshotOf([...names.map((name) => nodeSubnetCluster({ name })), vnet(), nsg()]),
+    timeScale: 0.0005,
+    throttling: false,
+    faults: '500=0.05,503=0.05,drop=0.03,conflict=0.15,fail=0.15,seed=11',
+  });
+  clients = createAzureClients({ endpoint: sim.armEndpoint, caCertPath: sim.caCertPath, retryDelayInMs: 20 });
+  setDependencyFactory(() => ({
+    clusters: armClusterOperations(clients),
+    kube: kubeClusterOperations(clients, kubePool),
+    facts: factsReader(clients),
+    discovery: fleetDiscovery(clients),
+    results: store,
+    locks: store,
+  }));
+  host = await startHost({ entry: path.join(__dirname, '../../functions/index.ts'), clockScale: 1000, timers: false, log: () => undefined });
+}, 60_000);
+
+afterAll(async () => {
+  await host?.stop();
+  clients?.close();
+  kubePool.close();
+  await sim?.stop();
+});
+
+it('survives transient faults and competing operations; only clusters whose operation failed end failed', async () => {
+  const spec: RolloutSpec = { name: 'faults', target: 'cilium', selector: { subscriptions: [SUBSCRIPTION] }, stages: [{ name: 'all', maxConcurrency: 4 }], failureBudget: { total: 8 } };
+  const id = host.client.startNew(ORCHESTRATIONS.rollout, { instanceId: 'rollout-faults', input: { spec } });
+  const status = await host.client.waitForCompletion(id, 110_000);
+  expect(status.runtimeStatus).toBe('Completed');
+  const report = status.output as RolloutReport;
+  const records = (await store.listClusters(id, { limit: 100 })).items;
+  expect(records).toHaveLength(names.length);
+  const log = sim.world.log;
+  for (const r of records) {
+    const mine = log.filter((e) => e.api === 'arm' && e.resourceId.toLowerCase() === clusterId(r.name).toLowerCase() && e.principal !== 'aks-auto-upgrade');
+    const failedOp = mine.some((e) => e.result.operationStatus === 'Failed');
+    if (r.result?.result === 'migrated') continue;
+    // Not migrated: only because an operation of its own ended Failed (the fault), with AKS's code kept.
+    expect({ name: r.name, result: r.result?.result, failedOp }).toEqual({ name: r.name, result: 'failed', failedOp: true });
+    expect(r.result?.error?.code).toMatch(/^[A-Z][A-Za-z]+$/);
+  }
+  // Some clusters were hit by a failing operation, most came through.
+  expect(report.counts.migrated ?? 0).toBeGreaterThanOrEqual(4);
+  // Faults really were injected, and no PUT of ours met a running operation without waiting for it.
+  expect(sim.requests.faults.error500 + sim.requests.faults.error503 + sim.requests.faults.drop).toBeGreaterThan(0);
+  if (process.env.AKSNET_PRINT_FIGURES) console.log(JSON.stringify({ counts: report.counts, faults: sim.requests.faults, results: records.map((r) => [r.name, r.result?.result, r.result?.error?.code]) }));
+  const competing = log.filter((e) => e.principal === 'aks-auto-upgrade').length;
+  expect(competing).toBeGreaterThan(0);
+}, 120_000);

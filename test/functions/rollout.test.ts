@@ -1,0 +1,318 @@
+/**
+ * The rollout orchestrator on histories, with the real discovery/batch activities over an in-memory result store
+ * and a fleet of ARM-shaped clusters; cluster migrations are answered as sub-orchestration results.
+ */
+import { discoverAndAssess, loadStageBatch, closeRollout } from '../../functions/activities/rollout';
+import type { ClusterMigrationInput, RolloutReport } from '../../functions/contracts';
+import { setDependencyFactory, type Dependencies } from '../../functions/dependencies';
+import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from '../../functions/names';
+import { rolloutOrchestrator } from '../../functions/orchestrators/rollout';
+import type { ManagedClusterResource } from '../../shared/model/arm';
+import { normalizeFleet } from '../../shared/model/normalize';
+import type { ClusterResult } from '../../shared/migration/result';
+import type { RolloutSpec } from '../../shared/rollout/spec';
+import { MemoryResultStore } from '../../shared/rollout/store';
+import { ciliumCluster, kubenetCluster, maintenanceConfiguration, nodeSubnetCluster, nsg, snapshotOf, vnet } from '../support/arm';
+import { runOrchestration, type DriverScript, type Reply, type Run, type Scheduled } from './support/replay';
+
+const SUB = '00000000-0000-0000-0000-000000000001';
+const ROLLOUT = 'rollout-1';
+
+function fleet(n: number, extra: ManagedClusterResource[] = []): ManagedClusterResource[] {
+  const clusters = Array.from({ length: n }, (_, i) => nodeSubnetCluster({ name: `aks-${String(i).padStart(5, '0')}`, resourceGroup: i % 3 === 0 ? 'rg-canary' : 'rg-prod' }));
+  return [...clusters, ...extra];
+}
+
+function wire(clusters: ManagedClusterResource[], extraResources: Parameters<typeof snapshotOf>[0] = []): MemoryResultStore {
+  const store = new MemoryResultStore();
+  const facts = normalizeFleet(snapshotOf([...clusters, vnet(), nsg(), ...extraResources]));
+  const unused = (): never => {
+    throw new Error('not used by the rollout orchestrator test');
+  };
+  const deps: Dependencies = {
+    clusters: { getCluster: unused, beginPutCluster: unused, getOperation: unused, beginScaleAgentPool: unused },
+    kube: { listNodePools: unused, patchNodePool: unused, listNodes: unused, deleteNode: unused },
+    facts: { readCluster: unused },
+    discovery: { discover: async () => ({ clusters: facts, failures: [] }) },
+    results: store,
+    locks: store,
+  };
+  setDependencyFactory(() => deps);
+  return store;
+}
+
+interface ChildPlan {
+  /** Seconds a migration takes (virtual time). */
+  seconds?: number;
+  failed?: (clusterId: string) => boolean;
+  /** The sub-orchestration itself fails (an unhandled error in it), leaving no result of its own. */
+  crashed?: (clusterId: string) => boolean;
+}
+
+function script(store: MemoryResultStore, plan: ChildPlan = {}): DriverScript & { cancelled: string[] } {
+  const cancelled: string[] = [];
+  return {
+    cancelled,
+    async activity(name, input): Promise<Reply> {
+      switch (name) {
+        case ACTIVITIES.discoverAndAssess:
+          return { ok: true, value: await discoverAndAssess(input) };
+        case ACTIVITIES.loadStageBatch:
+          return { ok: true, value: await loadStageBatch(input) };
+        case ACTIVITIES.closeRollout:
+          return { ok: true, value: await closeRollout(input) };
+        case ACTIVITIES.saveClusterResult:
+          await store.saveResult(input.rolloutId, input.result);
+          return { ok: true };
+        case ACTIVITIES.cancelInstances:
+          cancelled.push(...(input.instanceIds as string[]));
+          return { ok: true, value: input.instanceIds.length };
+        default:
+          return { ok: false, message: `unexpected activity ${name}` };
+      }
+    },
+    subOrchestration(name, input: ClusterMigrationInput): Reply {
+      expect(name).toBe(ORCHESTRATIONS.clusterMigration);
+      if (plan.crashed?.(input.clusterId)) return { ok: false, message: 'Error: orchestrator function failed: boom', afterSeconds: plan.seconds ?? 1200 };
+      const failed = plan.failed?.(input.clusterId) ?? false;
+      const result: ClusterResult = {
+        clusterId: input.clusterId,
+        result: failed ? 'failed' : 'migrated',
+        ...(failed ? { error: { code: 'UpgradeFailed', message: 'Drain node failed' } } : {}),
+        findings: [],
+        steps: [],
+        startedAt: '',
+        endedAt: '',
+        correlationIds: [],
+      };
+      // The child stores its own result (saveClusterResult); do the same here.
+      void store.saveResult(input.rolloutId as string, result);
+      return { ok: true, value: result, afterSeconds: plan.seconds ?? 1200 };
+    },
+  };
+}
+
+function spec(over: Partial<RolloutSpec> = {}): RolloutSpec {
+  return {
+    name: 'fleet-cilium',
+    target: 'cilium',
+    selector: { subscriptions: [SUB] },
+    stages: [
+      { name: 'canary', selector: { resourceGroups: ['rg-canary'] }, maxConcurrency: 2 },
+      { name: 'rest', maxConcurrency: 3 },
+    ],
+    failureBudget: { total: 10 },
+    ...over,
+  };
+}
+
+const children = (run: Run): Scheduled[] => run.log.filter((s) => s.kind === 'subOrchestration');
+
+function maxOverlap(items: Scheduled[], seconds: number): number {
+  const points = items.flatMap((c) => [
+    { t: c.at.getTime(), d: 1 },
+    { t: c.at.getTime() + seconds * 1000, d: -1 },
+  ]);
+  points.sort((a, b) => a.t - b.t || a.d - b.d);
+  let cur = 0;
+  let max = 0;
+  for (const p of points) max = Math.max(max, (cur += p.d));
+  return max;
+}
+
+describe('rollout', () => {
+  afterEach(() => setDependencyFactory(() => {
+    throw new Error('no dependencies in this test');
+  }));
+
+  it('runs stages in order with a sliding window of at most maxConcurrency clusters and deterministic ids', async () => {
+    const store = wire(fleet(9, [kubenetCluster({ name: 'legacy' }), ciliumCluster({ name: 'done' })]));
+    const run = await runOrchestration(rolloutOrchestrator, { spec: spec() }, script(store), { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    const report = run.output as RolloutReport;
+    expect(report.status).toBe('completed');
+    expect(report.counts).toEqual({ migrated: 9, blocked: 1, compliant: 1 });
+    expect(report.stages.map((s) => [s.name, s.size, s.counts.migrated])).toEqual([
+      ['canary', 3, 3],
+      ['rest', 6, 6],
+    ]);
+    const kids = children(run);
+    expect(kids).toHaveLength(9);
+    // Canary (rg-canary) first, all of it before any of the rest.
+    const canary = kids.slice(0, 3);
+    expect(canary.every((c) => /\/resourcegroups\/rg-canary\//i.test((c.input as ClusterMigrationInput).clusterId))).toBe(true);
+    expect(Math.max(...canary.map((c) => c.at.getTime() + 1200_000))).toBeLessThanOrEqual(Math.min(...kids.slice(3).map((c) => c.at.getTime())) + 30_000);
+    expect(maxOverlap(canary, 1200)).toBe(2);
+    expect(maxOverlap(kids.slice(3), 1200)).toBe(3);
+    expect(kids[0].instanceId).toBe(`${ROLLOUT}:${SUB}:rg-canary:aks-00000`);
+    // Nothing was started for the blocked or the compliant cluster.
+    expect(kids.some((c) => /legacy|\/done$/.test((c.input as ClusterMigrationInput).clusterId))).toBe(false);
+    // Results are queryable per cluster.
+    const page = await store.listClusters(ROLLOUT, { status: 'blocked' });
+    expect(page.items.map((r) => r.name)).toEqual(['legacy']);
+    // Makespan: canary 2 rounds (3 clusters, 2 at a time) + rest 2 rounds (6, 3 at a time), each 20 min, plus polling slack.
+    const makespan = (run.now.getTime() - new Date('2026-01-05T10:00:00Z').getTime()) / 1000;
+    expect(makespan).toBeGreaterThanOrEqual(4 * 1200);
+    expect(makespan).toBeLessThanOrEqual(4 * 1200 * 1.1);
+  });
+
+  it('waits for approval before a stage that asks for it', async () => {
+    const store = wire(fleet(6));
+    const s = spec({ stages: [{ name: 'canary', selector: { resourceGroups: ['rg-canary'] }, maxConcurrency: 5 }, { name: 'rest', maxConcurrency: 5, approval: true }] });
+    const driver = script(store);
+    let approveAt: Date | undefined;
+    driver.onIdle = (run) => {
+      const status = run.customStatus as RolloutReport;
+      if (status.status !== 'waitingForApproval' || approveAt) return [];
+      expect(status.currentStage).toBe('rest');
+      approveAt = new Date(run.now.getTime());
+      return [{ name: EVENTS.approve }];
+    };
+    const run = await runOrchestration(rolloutOrchestrator, { spec: s }, driver, { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    const kids = children(run);
+    expect(kids).toHaveLength(6);
+    const rest = kids.filter((c) => /\/resourcegroups\/rg-prod\//i.test((c.input as ClusterMigrationInput).clusterId));
+    expect(approveAt).toBeDefined();
+    expect(rest.every((c) => c.at.getTime() >= (approveAt as Date).getTime())).toBe(true);
+  });
+
+  it('waits afterStageWaitMinutes between stages', async () => {
+    const store = wire(fleet(6));
+    const s = spec({ stages: [{ name: 'canary', selector: { resourceGroups: ['rg-canary'] }, maxConcurrency: 5, afterStageWaitMinutes: 90 }, { name: 'rest', maxConcurrency: 5 }] });
+    const run = await runOrchestration(rolloutOrchestrator, { spec: s }, script(store, { seconds: 600 }), { instanceId: ROLLOUT });
+    const kids = children(run);
+    const canaryEnd = Math.max(...kids.slice(0, 2).map((c) => c.at.getTime() + 600_000));
+    const restStart = Math.min(...kids.slice(2).map((c) => c.at.getTime()));
+    expect(restStart - canaryEnd).toBeGreaterThanOrEqual(90 * 60_000);
+    expect(restStart - canaryEnd).toBeLessThanOrEqual(90 * 60_000 + 30_000);
+  });
+
+  it('stays waiting for approval while none comes', async () => {
+    const store = wire(fleet(3));
+    const s = spec({ stages: [{ name: 'all', maxConcurrency: 5, approval: true }] });
+    const run = await runOrchestration(rolloutOrchestrator, { spec: s }, script(store), { instanceId: ROLLOUT });
+    expect(run.state).toBe('waiting');
+    expect((run.customStatus as RolloutReport).status).toBe('waitingForApproval');
+    expect(children(run)).toHaveLength(0);
+  });
+
+  it('halts when the failure budget is spent and starts nothing until resumed', async () => {
+    const store = wire(fleet(9));
+    const s = spec({ failureBudget: { total: 0, perStage: 5 }, stages: [{ name: 'all', maxConcurrency: 2 }] });
+    const failing = (id: string): boolean => id.endsWith('aks-00000');
+    const driver = script(store, { failed: failing });
+    let resumedAt: Date | undefined;
+    let haltedSeen = 0;
+    driver.onIdle = (run) => {
+      const status = run.customStatus as RolloutReport;
+      if (status.status === 'halted' && !resumedAt) {
+        haltedSeen = children(run).length;
+        expect(status.haltReason).toContain('total failure budget spent: 1 failed, 0 allowed');
+        expect(status.failureBudgetLeft).toBe(0);
+        expect(status.stageFailureBudgetLeft).toBe(4);
+        resumedAt = new Date(run.now.getTime());
+        return [{ name: EVENTS.resume }];
+      }
+      return [];
+    };
+    const run = await runOrchestration(rolloutOrchestrator, { spec: s }, driver, { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    expect(resumedAt).toBeDefined();
+    // When halted only the first window (2 clusters) had started.
+    expect(haltedSeen).toBe(2);
+    const kids = children(run);
+    expect(kids).toHaveLength(9);
+    expect(kids.slice(2).every((c) => c.at.getTime() >= (resumedAt as Date).getTime())).toBe(true);
+    expect((run.output as RolloutReport).counts).toEqual({ failed: 1, migrated: 8 });
+  });
+
+  it('cancel stops new clusters, asks running ones to cancel, and marks the rest cancelled', async () => {
+    const store = wire(fleet(8));
+    const driver = script(store);
+    let sent = false;
+    driver.afterEpisode = (run) => {
+      if (!sent && children(run).length >= 2) {
+        sent = true;
+        return [{ name: EVENTS.cancel }];
+      }
+      return [];
+    };
+    const s = spec({ stages: [{ name: 'all', maxConcurrency: 2 }] });
+    const run = await runOrchestration(rolloutOrchestrator, { spec: s }, driver, { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    const report = run.output as RolloutReport;
+    expect(report.status).toBe('cancelled');
+    expect(children(run)).toHaveLength(2);
+    expect(driver.cancelled).toHaveLength(2);
+    expect(report.counts).toEqual({ migrated: 2, cancelled: 6 });
+    expect((await store.listClusters(ROLLOUT, { status: 'cancelled' })).items).toHaveLength(6);
+  });
+
+  it('starts clusters only inside their maintenance window', async () => {
+    // Every cluster has a node-OS schedule: Saturdays 02:00 UTC for 8 hours; the rollout starts on a Monday.
+    const clusters = fleet(4);
+    const configs = clusters.map((c) =>
+      maintenanceConfiguration(c.id, 'aksManagedNodeOSUpgradeSchedule', { maintenanceWindow: { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Saturday' } }, durationHours: 8, startTime: '02:00', utcOffset: '+00:00' } }),
+    );
+    const store = wire(clusters, configs);
+    const s = spec({ stages: [{ name: 'all', maxConcurrency: 2 }], maintenanceWindow: { useClusterConfiguration: true, expectedOperationMinutes: 60 } });
+    const run = await runOrchestration(rolloutOrchestrator, { spec: s }, script(store), { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    const kids = children(run);
+    expect(kids).toHaveLength(4);
+    for (const k of kids) {
+      expect(k.at.getUTCDay()).toBe(6);
+      expect(k.at.getUTCHours()).toBeGreaterThanOrEqual(2);
+      expect(k.at.getUTCHours()).toBeLessThan(9);
+      expect((k.input as ClusterMigrationInput).windows).toHaveLength(1);
+    }
+    expect(kids[0].at.toISOString()).toBe('2026-01-10T02:00:00.000Z');
+  });
+
+  it('records a failed result for a cluster migration that crashed, and counts it against the budget', async () => {
+    const store = wire(fleet(3));
+    const run = await runOrchestration(rolloutOrchestrator, { spec: spec({ stages: [{ name: 'all', maxConcurrency: 3 }] }) }, script(store, { crashed: (id) => id.endsWith('aks-00001') }), { instanceId: ROLLOUT });
+    expect((run.output as RolloutReport).counts).toEqual({ failed: 1, migrated: 2 });
+    const failed = (await store.listClusters(ROLLOUT, { status: 'failed' })).items;
+    expect(failed.map((r) => [r.name, r.result?.reason])).toEqual([['aks-00001', expect.stringContaining('boom')]]);
+    expect((await store.listClusters(ROLLOUT, { status: 'pending' })).items).toEqual([]);
+  });
+
+  it('fails at once, naming the problems, when started with an invalid spec', async () => {
+    const store = wire(fleet(1));
+    const run = await runOrchestration(rolloutOrchestrator, { spec: { ...spec(), stages: [] } }, script(store), { instanceId: ROLLOUT });
+    expect(run.state).toBe('failed');
+    expect(run.error).toContain('invalid rollout spec: stages: define at least one stage');
+    expect(children(run)).toHaveLength(0);
+  });
+
+  it('dry run assesses and reports without starting any migration', async () => {
+    const store = wire(fleet(5, [kubenetCluster({ name: 'legacy' })]));
+    const run = await runOrchestration(rolloutOrchestrator, { spec: spec({ dryRun: true }) }, script(store), { instanceId: ROLLOUT });
+    const report = run.output as RolloutReport;
+    expect(report.status).toBe('dryRun');
+    expect(report.byVerdict).toEqual({ ready: 5, blocked: 1, compliant: 0 });
+    expect(children(run)).toHaveLength(0);
+  });
+
+  it('keeps custom status under 16 KB and history bounded for 10,000 clusters', async () => {
+    const store = wire(fleet(10_000));
+    const s = spec({ stages: [{ name: 'canary', count: 50, maxConcurrency: 50 }, { name: 'rest', maxConcurrency: 250 }], failureBudget: { total: '1%' } });
+    let largestStatus = 0;
+    const driver = script(store, { seconds: 600 });
+    driver.afterEpisode = (run) => {
+      largestStatus = Math.max(largestStatus, Buffer.byteLength(JSON.stringify(run.customStatus ?? null)));
+      return [];
+    };
+    const run = await runOrchestration(rolloutOrchestrator, { spec: s }, driver, { instanceId: ROLLOUT, maxEpisodes: 200_000 });
+    expect(run.state).toBe('completed');
+    expect((run.output as RolloutReport).counts.migrated).toBe(10_000);
+    if (process.env.AKSNET_PRINT_FIGURES) console.log(JSON.stringify({ largestStatus, maxHistory: run.maxHistory, executions: run.executions, episodes: run.episodes, makespanMinutes: (run.now.getTime() - Date.parse("2026-01-05T10:00:00Z")) / 60000 }));
+    expect(largestStatus).toBeLessThan(16 * 1024);
+    // One batch per execution: at most 500 children, a few events each.
+    expect(run.maxHistory).toBeLessThan(500 * 4 + 200);
+    expect(run.executions).toBeGreaterThanOrEqual(10_000 / 500);
+    expect(Buffer.byteLength(JSON.stringify(run.continuedWith[run.continuedWith.length - 1]))).toBeLessThan(16 * 1024);
+  }, 120_000);
+});
