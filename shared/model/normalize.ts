@@ -31,7 +31,6 @@ import type { CiliumNetworkPolicy, ConfigMap, DaemonSet, KarpenterNodePool, Kube
 import { AGENT_POOL_LABEL } from './kube';
 import { tryParseCidr } from '../network/cidr';
 import type { Snapshot } from './snapshot';
-import { kubeItemsFor } from './snapshot';
 
 /** What normalizeCluster needs to resolve references; a snapshot or a live read can provide it. */
 export interface ResourceIndex {
@@ -41,23 +40,70 @@ export interface ResourceIndex {
   ofType(type: string): ArmResource[];
   /** Kubernetes objects recorded for the cluster; undefined when none were collected. */
   kubeItems(clusterId: string): KubeObject[] | undefined;
+  /**
+   * Optional fast path: the maintenance configurations whose lower-cased id starts with
+   * `{armIdKey(clusterId)}/maintenanceconfigurations/`, in ofType order. Without it normalizeCluster
+   * filters ofType(maintenanceConfiguration), which is quadratic over a fleet.
+   */
+  maintenanceConfigurationsOf?(clusterId: string): ArmResource[];
+  /**
+   * Optional fast path: the VNets whose lower-cased id contains `/resourcegroups/{rg}/` (rg lower case,
+   * no '/'), in ofType order. Without it normalizeCluster filters ofType(virtualNetwork).
+   */
+  virtualNetworksInResourceGroup?(resourceGroupLowerCase: string): ArmResource[];
 }
 
-/** Indexes a snapshot by lower-cased ARM id (armIdKey) and type. */
+const MAINTENANCE_CHILD = '/maintenanceconfigurations/';
+const RESOURCE_GROUP_SEGMENT = '/resourcegroups/';
+
+function pushOnce(map: Map<string, ArmResource[]>, key: string, r: ArmResource): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [r]);
+  else if (list[list.length - 1] !== r) list.push(r);
+}
+
+/**
+ * Indexes a snapshot by lower-cased ARM id (armIdKey) and type, once: every lookup normalizeCluster makes
+ * per cluster is then a Map hit, so a 10,000-cluster fleet normalizes in linear time (scanning the whole
+ * snapshot per cluster took minutes).
+ */
 export function indexSnapshot(snapshot: Snapshot): ResourceIndex {
   const byId = new Map<string, ArmResource>();
   const byType = new Map<string, ArmResource[]>();
+  const maintenanceByCluster = new Map<string, ArmResource[]>();
+  const vnetsByGroup = new Map<string, ArmResource[]>();
   for (const r of snapshot.resources) {
-    byId.set(armIdKey(r.id), r);
+    const key = armIdKey(r.id);
+    byId.set(key, r);
     const t = r.type.toLowerCase();
-    const list = byType.get(t) ?? [];
-    list.push(r);
-    byType.set(t, list);
+    const list = byType.get(t);
+    if (list) list.push(r);
+    else byType.set(t, [r]);
+    if (t === RESOURCE_TYPES.maintenanceConfiguration) {
+      // Every prefix that ends right before '/maintenanceconfigurations/' is a cluster key the
+      // startsWith test in normalizeCluster would accept.
+      for (let i = key.indexOf(MAINTENANCE_CHILD); i >= 0; i = key.indexOf(MAINTENANCE_CHILD, i + 1)) pushOnce(maintenanceByCluster, key.slice(0, i), r);
+    } else if (t === RESOURCE_TYPES.virtualNetwork) {
+      // Each '/resourcegroups/{rg}/' the id contains, as the includes() test in normalizeCluster reads it.
+      for (let i = key.indexOf(RESOURCE_GROUP_SEGMENT); i >= 0; i = key.indexOf(RESOURCE_GROUP_SEGMENT, i + 1)) {
+        const start = i + RESOURCE_GROUP_SEGMENT.length;
+        const end = key.indexOf('/', start);
+        if (end >= 0) pushOnce(vnetsByGroup, key.slice(start, end), r);
+      }
+    }
+  }
+  // First entry wins for ids equal but for case, as kubeItemsFor reads them.
+  const kube = new Map<string, KubeObject[]>();
+  for (const id of Object.keys(snapshot.kubernetes)) {
+    const key = armIdKey(id);
+    if (!kube.has(key)) kube.set(key, snapshot.kubernetes[id].items);
   }
   return {
     get: (id) => byId.get(armIdKey(id)),
     ofType: (type) => byType.get(type.toLowerCase()) ?? [],
-    kubeItems: (clusterId) => kubeItemsFor(snapshot, clusterId),
+    kubeItems: (clusterId) => kube.get(armIdKey(clusterId)),
+    maintenanceConfigurationsOf: (clusterId) => maintenanceByCluster.get(armIdKey(clusterId)) ?? [],
+    virtualNetworksInResourceGroup: (rg) => vnetsByGroup.get(rg) ?? [],
   };
 }
 
@@ -157,11 +203,18 @@ function dedupe(values: unknown[]): string[] {
 
 // ------------------------------------------------------------------------------------------- kube
 
+/** 'networking.k8s.io/v1' → 'networking.k8s.io'; 'v1' (the core group) → ''. */
+function apiGroupOf(apiVersion: string): string {
+  if (typeof apiVersion !== 'string') return (apiVersion as string).split('/').length > 1 ? (apiVersion as string).split('/')[0] : ''; // as before for odd input
+  const slash = apiVersion.indexOf('/');
+  return slash >= 0 ? apiVersion.slice(0, slash) : '';
+}
+
 function kubeFacts(items: KubeObject[]): KubeFacts {
   const k: KubeFacts = { configMaps: [], networkPolicies: [], ciliumNetworkPolicies: [], services: [], pods: [], nodes: [], daemonSets: [], napNodePools: [] };
   for (const o of items) {
     if (!o || typeof o !== 'object' || !o.metadata) continue;
-    const group = (o.apiVersion ?? '').split('/').length > 1 ? o.apiVersion.split('/')[0] : '';
+    const group = apiGroupOf(o.apiVersion ?? '');
     switch (o.kind) {
       case 'ConfigMap':
         k.configMaps.push(o as ConfigMap);
@@ -433,9 +486,11 @@ export function normalizeCluster(cluster: ManagedClusterResource, index: Resourc
   }
   if (byo.length === 0 && str(props.nodeResourceGroup)) {
     // AKS-managed VNet: it lives in the node resource group.
-    const managed = index
-      .ofType(RESOURCE_TYPES.virtualNetwork)
-      .filter((v) => armIdKey(v.id).includes(`/resourcegroups/${String(props.nodeResourceGroup).toLowerCase()}/`));
+    const group = String(props.nodeResourceGroup).toLowerCase();
+    const managed =
+      index.virtualNetworksInResourceGroup && !group.includes('/')
+        ? index.virtualNetworksInResourceGroup(group)
+        : index.ofType(RESOURCE_TYPES.virtualNetwork).filter((v) => armIdKey(v.id).includes(`${RESOURCE_GROUP_SEGMENT}${group}/`));
     vnets.push(...managed.map((v) => vnetFacts(v as VirtualNetworkResource, gaps)));
     if (managed.length === 0 && rawPools.length > 0) gaps.push(`AKS-managed VNet in node resource group ${props.nodeResourceGroup} is not in the snapshot`);
   }
@@ -460,9 +515,11 @@ export function normalizeCluster(cluster: ManagedClusterResource, index: Resourc
   }
 
   const clusterKey = armIdKey(cluster.id);
-  const maintenanceConfigurations = index
-    .ofType(RESOURCE_TYPES.maintenanceConfiguration)
-    .filter((m) => armIdKey(m.id).startsWith(`${clusterKey}/maintenanceconfigurations/`)) as MaintenanceConfigurationResource[];
+  const maintenanceConfigurations = (
+    index.maintenanceConfigurationsOf
+      ? [...index.maintenanceConfigurationsOf(cluster.id)]
+      : index.ofType(RESOURCE_TYPES.maintenanceConfiguration).filter((m) => armIdKey(m.id).startsWith(`${clusterKey}${MAINTENANCE_CHILD}`))
+  ) as MaintenanceConfigurationResource[];
 
   const families = dedupe(strs(np.ipFamilies)).map((f) => (f.toLowerCase() === 'ipv6' ? 'IPv6' : f.toLowerCase() === 'ipv4' ? 'IPv4' : undefined));
   const ipFamilies = families.filter((f): f is IpFamily => !!f);

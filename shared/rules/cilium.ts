@@ -123,17 +123,29 @@ export const ciliumPolicyEnforcementDelay: CatalogRule = {
 
 // ------------------------------------------------------------------------------- ipBlock and pod/node IPs
 
+/**
+ * A range and what it is. The description is assembled only for the few ranges an ipBlock covers
+ * (whatOf): building it for every subnet and node of every cluster was a large part of a fleet run.
+ */
 interface LabeledRange {
   cidr: string;
-  what: string;
+  /** 'pod CIDR', 'node subnet', 'node', ... */
+  label: string;
+  /** The subnet or node name, when the range belongs to one. */
+  owner?: string;
   kind: 'pod' | 'node';
+}
+
+/** 'pod CIDR 10.244.0.0/16', 'node subnet snet-a (10.1.0.0/24)', 'node aks-1 (10.1.0.4)'. */
+function whatOf(r: LabeledRange): string {
+  return r.owner === undefined ? `${r.label} ${r.cidr}` : `${r.label} ${r.owner} (${r.cidr})`;
 }
 
 /** Ranges that hold pod and node IPs during and after the update (pod CIDRs, node/pod subnets, node IPs). */
 function clusterRanges(facts: ClusterFacts, plan: PlanContext, kube: KubeFacts): LabeledRange[] {
   const out: LabeledRange[] = [];
-  for (const c of facts.podCidrs) out.push({ cidr: c, what: `pod CIDR ${c}`, kind: 'pod' });
-  if (hasStep(plan, 'ipam:overlay') && plan.podCidr?.cidr) out.push({ cidr: plan.podCidr.cidr, what: `planned pod CIDR ${plan.podCidr.cidr}`, kind: 'pod' });
+  for (const c of facts.podCidrs) out.push({ cidr: c, label: 'pod CIDR', kind: 'pod' });
+  if (hasStep(plan, 'ipam:overlay') && plan.podCidr?.cidr) out.push({ cidr: plan.podCidr.cidr, label: 'planned pod CIDR', kind: 'pod' });
   const nodeSubnets = new Set(facts.pools.map((p) => p.vnetSubnetId?.toLowerCase()).filter(Boolean));
   const podSubnets = new Set(facts.pools.map((p) => p.podSubnetId?.toLowerCase()).filter(Boolean));
   const managed = facts.byoSubnets.length === 0;
@@ -143,15 +155,15 @@ function clusterRanges(facts: ClusterFacts, plan: PlanContext, kube: KubeFacts):
       const isNode = managed || nodeSubnets.has(id);
       const isPod = podSubnets.has(id);
       for (const p of s.addressPrefixes) {
-        if (isNode) out.push({ cidr: p, what: `node subnet ${s.name} (${p})`, kind: 'node' });
+        if (isNode) out.push({ cidr: p, label: 'node subnet', owner: s.name, kind: 'node' });
         // Node subnet mode: pods take IPs from the node subnet too.
-        if (isNode && facts.ipam === 'nodeSubnet') out.push({ cidr: p, what: `pod IPs in node subnet ${s.name} (${p})`, kind: 'pod' });
-        if (isPod) out.push({ cidr: p, what: `pod subnet ${s.name} (${p})`, kind: 'pod' });
+        if (isNode && facts.ipam === 'nodeSubnet') out.push({ cidr: p, label: 'pod IPs in node subnet', owner: s.name, kind: 'pod' });
+        if (isPod) out.push({ cidr: p, label: 'pod subnet', owner: s.name, kind: 'pod' });
       }
     }
   }
   for (const n of kube.nodes) {
-    for (const a of n.status?.addresses ?? []) if (a.type === 'InternalIP') out.push({ cidr: a.address, what: `node ${n.metadata.name} (${a.address})`, kind: 'node' });
+    for (const a of n.status?.addresses ?? []) if (a.type === 'InternalIP') out.push({ cidr: a.address, label: 'node', owner: n.metadata.name, kind: 'node' });
   }
   return out;
 }
@@ -184,8 +196,8 @@ function ipBlockFindings(policy: NetworkPolicy, ranges: LabeledRange[]): { pods:
       if (!peer.ipBlock?.cidr) continue;
       for (const r of ranges) {
         if (!rangeHit(peer.ipBlock, r)) continue;
-        if (r.kind === 'node') nodes.add(`${peer.ipBlock.cidr} covers ${r.what}`);
-        else if (!coveredPods) pods.add(`${peer.ipBlock.cidr} covers ${r.what}`);
+        if (r.kind === 'node') nodes.add(`${peer.ipBlock.cidr} covers ${whatOf(r)}`);
+        else if (!coveredPods) pods.add(`${peer.ipBlock.cidr} covers ${whatOf(r)}`);
       }
     }
   }
