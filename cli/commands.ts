@@ -6,8 +6,12 @@
 import type { CommandGroupModule, CommandSpec, GroupSpec } from './types';
 import { fleetGroup } from './groups/fleet';
 import { clusterGroup } from './groups/cluster';
+import { hostGroup } from './groups/host';
+import { simGroup } from './groups/sim';
+import { rolloutGroup } from './groups/rollout';
+import { demoGroup } from './groups/demo';
 
-export const GROUP_MODULES: readonly CommandGroupModule[] = [fleetGroup, clusterGroup];
+export const GROUP_MODULES: readonly CommandGroupModule[] = [fleetGroup, clusterGroup, simGroup, hostGroup, rolloutGroup, demoGroup];
 
 export interface CommandTable {
   commands: Map<string, CommandSpec>;

@@ -11,9 +11,12 @@ export const PROGRAM = 'aksnet';
 
 export const ROOT_HELP: HelpText = {
   summary: 'Assess and migrate fleets of AKS clusters to Azure CNI Overlay and the Cilium data plane, safely.',
-  long: 'Offline commands read a snapshot file; run any command with --help for its arguments and examples.',
+  long:
+    "Commands read a snapshot file ('--snapshot') or Azure live ('--subscription', read-only; the simulator when AKSNET_ARM_ENDPOINT and AKSNET_CA_CERT are set). " +
+    'Run any command with --help for its arguments and examples.',
   examples: [
     { summary: 'Assess a fleet', command: 'aksnet fleet assess --snapshot fleet.json --target overlay+cilium -o table' },
+    { summary: 'Assess a subscription live', command: 'aksnet fleet assess --subscription 00000000-0000-0000-0000-000000000000 --target overlay+cilium -o table' },
     { summary: 'Check one cluster', command: 'aksnet cluster preflight --snapshot fleet.json -g rg-prod -n aks-prod-1 --target cilium' },
   ],
 };

@@ -20,6 +20,8 @@ export interface CliIO {
   stderr: (text: string) => void;
   stdoutIsTTY: boolean;
   stdinIsTTY: boolean;
+  /** Progress lines are written only when stderr is a terminal (default false: quiet). */
+  stderrIsTTY?: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Asks a yes/no question on the terminal (only called when stdinIsTTY). */
@@ -36,6 +38,7 @@ function processIO(): CliIO {
     stderr: (t) => void process.stderr.write(t),
     stdoutIsTTY: process.stdout.isTTY === true,
     stdinIsTTY: process.stdin.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
     cwd: process.cwd(),
     env: process.env,
     confirm: (question) =>
@@ -73,7 +76,10 @@ async function runCommand(command: CommandSpec, tokens: readonly string[], io: C
   const helpCommand = `${PROGRAM} ${command.name}`;
   const { args, given } = parseOptions(tokens, specs, helpCommand);
   const log = createLogger(levelFromFlags({ onlyShowErrors: args.onlyShowErrors === true, verbose: args.verbose === true, debug }), io.stderr);
-  const format = (given.has('output') ? args.output : (command.defaultOutput ?? args.output)) as OutputFormat;
+  const format = (command.fixedOutput ?? (given.has('output') ? args.output : (command.defaultOutput ?? args.output))) as OutputFormat;
+  if (command.fixedOutput && given.has('output') && args.output !== command.fixedOutput) {
+    log.warning(`'${helpCommand}' always writes ${command.fixedOutput}; '--output ${String(args.output)}' is ignored`);
+  }
   // Compiled now, before the command runs: a bad query is a usage error (exit 2), as in az.
   const query: CompiledQuery | undefined = typeof args.query === 'string' ? compileQuery(args.query) : undefined;
   command.validate?.(args);
@@ -88,12 +94,34 @@ async function runCommand(command: CommandSpec, tokens: readonly string[], io: C
     }
   }
 
-  const ctx: CommandContext = { log, cwd: io.cwd, env: io.env, interactive: io.stdinIsTTY, progress: (line) => io.stderr(`${line}\n`) };
+  const stderrIsTTY = io.stderrIsTTY === true;
+  let deferred: CLIError | undefined;
+  const ctx: CommandContext = {
+    log,
+    cwd: io.cwd,
+    env: io.env,
+    interactive: io.stdinIsTTY,
+    stderrIsTTY,
+    // Progress is for a person watching: quiet when stderr is a file or a pipe (CI logs, scripts).
+    progress: (line) => {
+      if (stderrIsTTY) io.stderr(`${line}\n`);
+    },
+    stdout: io.stdout,
+    failAfterOutput: (error) => {
+      deferred ??= error;
+    },
+  };
   log.debug(`command '${command.name}' with ${JSON.stringify(args)}`);
   const handler = await command.handler();
   const result = await handler(args, ctx);
-  const shaped = query && result !== undefined ? query(result) : result;
-  io.stdout(formatOutput(shaped, format, { tableTransformer: command.tableTransformer, queried: query !== undefined, color: io.stdoutIsTTY }));
+  if (!command.streaming) {
+    const shaped = query && result !== undefined ? query(result) : result;
+    io.stdout(formatOutput(shaped, format, { tableTransformer: command.tableTransformer, queried: query !== undefined, color: io.stdoutIsTTY }));
+  }
+  if (deferred) {
+    io.stderr(`${errorLine(deferred)}\n`);
+    return deferred.exitCode;
+  }
   return EXIT.ok;
 }
 

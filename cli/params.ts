@@ -176,3 +176,132 @@ export const idsArg: ArgSpec = {
 };
 
 export const clusterSelectionArgs: readonly ArgSpec[] = [resourceGroupArg, clusterNameArg, idsArg];
+
+// ---------------------------------------------------------------------------------------------
+// Live mode (ARM / the simulator) and the local servers
+// ---------------------------------------------------------------------------------------------
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A subscription id: Resource Graph and ARM URLs take the GUID, not the display name. */
+export function validateSubscriptionId(value: string, option = '--subscription'): string {
+  const v = value.trim();
+  if (!GUID.test(v)) {
+    throw new InvalidArgumentValueError(`'${value}' is not a subscription id (for '${option}')`, "Give the subscription's GUID, e.g. from 'az account list --query [].id -o tsv'");
+  }
+  return v.toLowerCase();
+}
+
+/** `key=value` (the value may be empty or contain '='), as `az resource list --tag`. */
+export function validateTag(value: string, option = '--tag'): { key: string; value: string } {
+  const eq = value.indexOf('=');
+  const key = (eq < 0 ? value : value.slice(0, eq)).trim();
+  if (eq < 0 || !key) throw new InvalidArgumentValueError(`'${value}' is not a tag filter (for '${option}')`, "Write it as KEY=VALUE, e.g. --tag team=payments");
+  return { key, value: value.slice(eq + 1) };
+}
+
+/** A number within bounds; `integer` for counts and ports. */
+export function validateNumber(value: string, option: string, check: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean }, example: string): number {
+  const n = value.trim() === '' ? NaN : Number(value);
+  const ok =
+    Number.isFinite(n) &&
+    (!check.integer || Number.isInteger(n)) &&
+    (check.min === undefined || (check.exclusiveMin ? n > check.min : n >= check.min)) &&
+    (check.max === undefined || n <= check.max);
+  if (!ok) {
+    const kind = check.integer ? 'a whole number' : 'a number';
+    const range =
+      check.min !== undefined && check.max !== undefined
+        ? ` from ${check.min} to ${check.max}`
+        : check.min !== undefined
+          ? check.exclusiveMin
+            ? ` greater than ${check.min}`
+            : ` of at least ${check.min}`
+          : '';
+    throw new InvalidArgumentValueError(`'${value}' is not a valid value for '${option}': it must be ${kind}${range}`, `For example ${option} ${example}`);
+  }
+  return n;
+}
+
+export const validatePort = (v: string, o: string): number => validateNumber(v, o, { min: 0, max: 65535, integer: true }, '0 (0 picks a free port)');
+
+/**
+ * Where the facts come from, for `fleet assess`: a snapshot file, or live from ARM (one or more
+ * `--subscription`), never both; `--resource-group` and `--tag` filter the live discovery only.
+ */
+export function validateFleetSource(args: ParsedArgs): void {
+  if (args.snapshot !== undefined && args.subscriptions !== undefined) {
+    throw new MutuallyExclusiveArgumentError("'--snapshot' cannot be used with '--subscription'", "Use '--snapshot FILE' to assess a file, or '--subscription ID' to read the clusters live from Azure");
+  }
+  if (args.snapshot !== undefined && (args.resourceGroup !== undefined || args.tags !== undefined)) {
+    throw new MutuallyExclusiveArgumentError("'--resource-group' and '--tag' filter live discovery and cannot be used with '--snapshot'", "Drop them, or use '--subscription ID' instead of '--snapshot'");
+  }
+}
+
+/** `cluster preflight|plan`: the selection, and a snapshot file or live (`--subscription`), never both. */
+export function validateClusterSource(args: ParsedArgs): void {
+  validateClusterSelection(args);
+  if (args.snapshot !== undefined && args.subscription !== undefined) {
+    throw new MutuallyExclusiveArgumentError("'--snapshot' cannot be used with '--subscription'", "Use '--snapshot FILE' to read a file, or '--subscription ID' to read the cluster live from Azure");
+  }
+  if (typeof args.ids === 'string' && typeof args.subscription === 'string') {
+    const fromId = parseArmId(args.ids).subscriptionId.toLowerCase();
+    if (fromId !== args.subscription) {
+      throw new MutuallyExclusiveArgumentError(`'--ids' names subscription ${fromId} but '--subscription' is ${args.subscription}`, "Drop '--subscription': the id already names the subscription");
+    }
+  }
+}
+
+/** `fleet assess`'s source: a snapshot file or live subscriptions (one of the two is required). */
+export const snapshotOrLiveArg: ArgSpec = {
+  ...snapshotArg,
+  required: false,
+  requiredOneOf: 'source',
+  help: "Snapshot file (JSON) to assess offline, as written by 'aksnet fleet snapshot'. Without it, clusters are read live from Azure ('--subscription').",
+};
+
+export const subscriptionsArg: ArgSpec = {
+  dest: 'subscriptions',
+  options: ['--subscription'],
+  metavar: 'ID',
+  multiple: true,
+  requiredOneOf: 'source',
+  group: 'Live Arguments',
+  help: 'Read the clusters live from this subscription (repeat for more). Read-only. Endpoint: Azure with DefaultAzureCredential, or the simulator when AKSNET_ARM_ENDPOINT and AKSNET_CA_CERT are set.',
+  validator: (v, o) => validateSubscriptionId(v, o),
+};
+
+export const fleetResourceGroupArg: ArgSpec = {
+  dest: 'resourceGroup',
+  options: ['--resource-group', '-g'],
+  metavar: 'NAME',
+  group: 'Live Arguments',
+  help: 'Only clusters in this resource group (live only).',
+  validator: (v, o) => validateName(v, o),
+};
+
+export const tagArg: ArgSpec = {
+  dest: 'tags',
+  options: ['--tag'],
+  metavar: 'KEY=VALUE',
+  multiple: true,
+  group: 'Live Arguments',
+  help: 'Only clusters with this tag (value compared case-insensitively; repeat: every tag must match). Live only.',
+  validator: (v, o) => validateTag(v, o),
+};
+
+/** `cluster preflight|plan`: the snapshot is optional; without it the cluster is read live. */
+export const clusterSnapshotArg: ArgSpec = {
+  ...snapshotArg,
+  required: false,
+  help: "Snapshot file (JSON), as written by 'aksnet fleet snapshot'. Without it, the cluster is read live from Azure.",
+};
+
+export const clusterSubscriptionArg: ArgSpec = {
+  dest: 'subscription',
+  options: ['--subscription'],
+  metavar: 'ID',
+  group: 'Live Arguments',
+  help: "Subscription of the cluster, live mode with '-g/-n' (default: AZURE_SUBSCRIPTION_ID). Not needed with '--ids'.",
+  validator: (v, o) => validateSubscriptionId(v, o),
+};

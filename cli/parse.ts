@@ -59,7 +59,7 @@ export interface ParseResult {
 export function parseOptions(tokens: readonly string[], specs: readonly ArgSpec[], helpCommand: string): ParseResult {
   const byOption = new Map<string, ArgSpec>();
   for (const s of specs) for (const o of s.options) byOption.set(o, s);
-  const raw = new Map<string, { spec: ArgSpec; option: string; value: string | true }>();
+  const raw = new Map<string, { spec: ArgSpec; option: string; value: string | true; more: Array<{ option: string; value: string }> }>();
   const seeHelp = `Run '${helpCommand} --help' for the arguments and examples`;
 
   for (let i = 0; i < tokens.length; i++) {
@@ -75,12 +75,12 @@ export function parseOptions(tokens: readonly string[], specs: readonly ArgSpec[
       const guess = closest(option, [...byOption.keys()].filter((o) => o.startsWith('--')));
       throw new UnrecognizedArgumentError(`unrecognized argument '${option}'`, guess ? `Did you mean '${guess}'? ${seeHelp}` : seeHelp);
     }
-    if (raw.has(spec.dest)) {
+    if (raw.has(spec.dest) && !spec.multiple) {
       throw new InvalidArgumentValueError(`'${label(spec)}' is given more than once`, 'Give it once');
     }
     if (spec.type === 'boolean') {
       if (inline !== undefined) throw new InvalidArgumentValueError(`'${option}' is a switch and takes no value`, `Write '${option}' alone`);
-      raw.set(spec.dest, { spec, option, value: true });
+      raw.set(spec.dest, { spec, option, value: true, more: [] });
       continue;
     }
     let value = inline;
@@ -92,24 +92,37 @@ export function parseOptions(tokens: readonly string[], specs: readonly ArgSpec[
       value = next;
       i++;
     }
-    raw.set(spec.dest, { spec, option, value });
+    const seen = raw.get(spec.dest);
+    if (seen) seen.more.push({ option, value });
+    else raw.set(spec.dest, { spec, option, value, more: [] });
   }
 
   const args: ParsedArgs = {};
   const given = new Set<string>();
-  for (const { spec, option, value } of raw.values()) {
+  const convert = (spec: ArgSpec, option: string, value: string): unknown =>
+    spec.validator ? spec.validator(value, option) : spec.enum ? validateEnum(spec.enum, value, option) : value;
+  for (const { spec, option, value, more } of raw.values()) {
     given.add(spec.dest);
     if (value === true) {
       args[spec.dest] = true;
       continue;
     }
-    if (spec.validator) args[spec.dest] = spec.validator(value, option);
-    else if (spec.enum) args[spec.dest] = validateEnum(spec.enum, value, option);
-    else args[spec.dest] = value;
+    const first = convert(spec, option, value);
+    args[spec.dest] = spec.multiple ? [first, ...more.map((m) => convert(spec, m.option, m.value))] : first;
   }
-  const missing = specs.filter((s) => s.required && !given.has(s.dest));
+  // Missing arguments in declaration order; a `requiredOneOf` group is named once, as its alternatives.
+  const missing: string[] = [];
+  const groupsSeen = new Set<string>();
+  for (const s of specs) {
+    if (s.required && !given.has(s.dest)) missing.push(label(s));
+    if (s.requiredOneOf && !groupsSeen.has(s.requiredOneOf)) {
+      groupsSeen.add(s.requiredOneOf);
+      const members = specs.filter((m) => m.requiredOneOf === s.requiredOneOf);
+      if (!members.some((m) => given.has(m.dest))) missing.push(members.map(label).join(' or '));
+    }
+  }
   if (missing.length) {
-    throw new RequiredArgumentMissingError(`the following arguments are required: ${missing.map(label).join(', ')}`, seeHelp);
+    throw new RequiredArgumentMissingError(`the following arguments are required: ${missing.join(', ')}`, seeHelp);
   }
   for (const s of specs) {
     if (!given.has(s.dest) && s.default !== undefined) args[s.dest] = s.validator ? s.validator(s.default, s.options[0]) : s.default;

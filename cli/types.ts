@@ -3,6 +3,7 @@
  * A group module (cli/groups/*.ts) exports a {@link CommandGroupModule}; cli/commands.ts lists them.
  * Group modules stay light: handlers are loaded lazily, so `aksnet --help` loads no heavy module.
  */
+import type { CLIError } from './errors';
 import type { Logger } from './log';
 
 export interface ArgSpec {
@@ -14,6 +15,13 @@ export interface ArgSpec {
   /** Boolean switches take no value. */
   type?: 'string' | 'boolean';
   required?: boolean;
+  /**
+   * One of several arguments is required: every argument naming the same group here counts, and when
+   * none is given the parser names them all ("--snapshot/-s or --subscription"). Checked with `required`.
+   */
+  requiredOneOf?: string;
+  /** May be repeated (`--tag a=1 --tag b=2`): handlers get an array of the validated values. */
+  multiple?: boolean;
   /** Allowed values, shown in help; the validator checks them. */
   enum?: readonly string[];
   /** Placeholder shown in help, e.g. 'FILE'. */
@@ -50,8 +58,20 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   /** True when stdin is a terminal (confirmation prompts are possible). */
   interactive: boolean;
-  /** Stderr writer for progress (never stdout, which carries results only). */
+  /** Stderr writer for progress (never stdout, which carries results only); quiet unless stderr is a terminal. */
   progress: (line: string) => void;
+  /** True when stderr is a terminal. */
+  stderrIsTTY: boolean;
+  /**
+   * Raw stdout, for `streaming` commands only (a server's one ready line); every other command returns
+   * its result and lets main() format it.
+   */
+  stdout: (text: string) => void;
+  /**
+   * Records an error to report AFTER the result is printed (e.g. some clusters could not be read): the
+   * result still goes to stdout, then the error's line goes to stderr and its exit code is returned.
+   */
+  failAfterOutput: (error: CLIError) => void;
 }
 
 export type CommandHandler = (args: ParsedArgs, ctx: CommandContext) => Promise<unknown>;
@@ -73,6 +93,10 @@ export interface CommandSpec {
   confirmation?: string;
   /** Default `-o` for this command (az commands default to json). */
   defaultOutput?: OutputFormat;
+  /** The output format whatever `-o` says (a snapshot is always JSON). */
+  fixedOutput?: OutputFormat;
+  /** The handler writes its own stdout (ctx.stdout) and returns undefined; `-o` and `--query` do not apply. */
+  streaming?: boolean;
 }
 
 export interface GroupSpec {

@@ -1,35 +1,38 @@
 /**
- * Offline assessment handlers: `fleet assess`, `cluster preflight`, `cluster plan`. Thin: read the
- * snapshot, select, call shared/assess, shape the result. Loaded only when one of them runs.
+ * Assessment handlers: `fleet assess`, `cluster preflight`, `cluster plan`. Thin: read the snapshot
+ * file or the facts live (handlers/live.ts, same snapshot format), select, call shared/assess, shape
+ * the result. Loaded only when one of them runs.
  */
 import { armIdKey, parseArmId } from '../../shared/arm/id';
 import { assessFleet, azAksUpdateCommands } from '../../shared/assess';
 import { RESOURCE_TYPES, type ArmResource } from '../../shared/model/arm';
 import type { Assessment, Target } from '../../shared/model/assessment';
 import type { Snapshot } from '../../shared/model/snapshot';
-import { CLIError, InvalidArgumentValueError, ResourceNotFoundError } from '../errors';
+import { CLIError, InvalidArgumentValueError, RequiredArgumentMissingError, ResourceNotFoundError } from '../errors';
+import { liveFilter, readLive, readLiveCluster, reportFailures } from './live';
 import { readSnapshotFile } from '../snapshotFile';
 import type { ClusterPlanResult } from '../transformers';
 import type { CommandContext, CommandHandler, ParsedArgs } from '../types';
 
 interface AssessArgs {
-  snapshot: string;
+  /** Undefined in live mode. */
+  snapshot?: string;
   target: Target;
   podCidr?: string;
 }
 
 function assessArgs(args: ParsedArgs): AssessArgs {
-  return { snapshot: args.snapshot as string, target: args.target as Target, podCidr: args.podCidr as string | undefined };
+  return { snapshot: args.snapshot as string | undefined, target: args.target as Target, podCidr: args.podCidr as string | undefined };
 }
 
 function isManagedCluster(r: ArmResource): boolean {
   return r.type.toLowerCase() === RESOURCE_TYPES.managedCluster;
 }
 
-function load(a: AssessArgs, ctx: CommandContext): Snapshot {
+function load(file: string, ctx: CommandContext): Snapshot {
   const started = Date.now();
-  const snapshot = readSnapshotFile(a.snapshot, { cwd: ctx.cwd });
-  ctx.log.debug(`read ${snapshot.resources.length} resources from '${a.snapshot}' in ${Date.now() - started} ms`);
+  const snapshot = readSnapshotFile(file, { cwd: ctx.cwd });
+  ctx.log.debug(`read ${snapshot.resources.length} resources from '${file}' in ${Date.now() - started} ms`);
   return snapshot;
 }
 
@@ -42,10 +45,31 @@ function runAssessment(snapshot: Snapshot, a: AssessArgs, ctx: CommandContext): 
 
 export const fleetAssess: CommandHandler = async (args, ctx) => {
   const a = assessArgs(args);
-  const snapshot = load(a, ctx);
+  if (a.snapshot === undefined) {
+    // Live: the same pipeline on what was read. Maintenance configurations are not read (no rule uses them).
+    const read = await readLive(liveFilter(args), ctx, { maintenanceConfigurations: false });
+    if (read.found === 0) ctx.log.warning('no managed clusters matched in the given subscriptions');
+    const result = runAssessment(read.snapshot, a, ctx);
+    reportFailures(read, ctx, 'assessment');
+    return result;
+  }
+  const snapshot = load(a.snapshot, ctx);
   if (!snapshot.resources.some(isManagedCluster)) ctx.log.warning(`snapshot '${a.snapshot}' has no managed clusters (type Microsoft.ContainerService/managedClusters)`);
   return runAssessment(snapshot, a, ctx);
 };
+
+/** The ARM id of the cluster to read live: --ids, or -g/-n in --subscription (else AZURE_SUBSCRIPTION_ID). */
+export function liveClusterId(args: ParsedArgs, env: NodeJS.ProcessEnv): string {
+  if (typeof args.ids === 'string') return args.ids;
+  const sub = (args.subscription as string | undefined) ?? env.AZURE_SUBSCRIPTION_ID?.trim();
+  if (!sub) {
+    throw new RequiredArgumentMissingError(
+      'the subscription of the cluster is not given',
+      "Add '--subscription ID', set AZURE_SUBSCRIPTION_ID, use '--ids ID', or read a file with '--snapshot FILE'",
+    );
+  }
+  return `/subscriptions/${sub}/resourceGroups/${String(args.resourceGroup)}/providers/Microsoft.ContainerService/managedClusters/${String(args.name)}`;
+}
 
 /** The managed cluster chosen with -g/-n or --ids; ResourceNotFoundError (exit 3) when absent. */
 export function selectCluster(snapshot: Snapshot, args: ParsedArgs, file: string): ArmResource {
@@ -87,10 +111,21 @@ export function selectCluster(snapshot: Snapshot, args: ParsedArgs, file: string
   return hits[0];
 }
 
-function assessOne(args: ParsedArgs, ctx: CommandContext): Assessment {
+async function assessOne(args: ParsedArgs, ctx: CommandContext): Promise<Assessment> {
   const a = assessArgs(args);
-  const snapshot = load(a, ctx);
-  const cluster = selectCluster(snapshot, args, a.snapshot);
+  let snapshot: Snapshot;
+  let cluster: ArmResource;
+  if (a.snapshot === undefined) {
+    const id = liveClusterId(args, ctx.env);
+    const sub = parseArmId(id).subscriptionId;
+    snapshot = await readLiveCluster(id, ctx, `Check the names, or list the clusters with 'aksnet fleet assess --subscription ${sub} --target ${String(args.target)} -o table'`);
+    const hit = snapshot.resources.find((r) => isManagedCluster(r) && armIdKey(r.id) === armIdKey(id));
+    if (!hit) throw new ResourceNotFoundError(`cluster '${id}' was not found`, `Check the names, or list the clusters with 'aksnet fleet assess --subscription ${sub} --target ${String(args.target)} -o table'`);
+    cluster = hit;
+  } else {
+    snapshot = load(a.snapshot, ctx);
+    cluster = selectCluster(snapshot, args, a.snapshot);
+  }
   // Only the chosen managed cluster is assessed; its VNets, NSGs and maintenance configurations stay.
   // A cluster's assessment depends on its own resources only (pod CIDRs may repeat across clusters, seed 003 § IP address planning).
   const only: Snapshot = { ...snapshot, resources: snapshot.resources.filter((r) => !isManagedCluster(r) || r === cluster) };
@@ -102,7 +137,7 @@ function assessOne(args: ParsedArgs, ctx: CommandContext): Assessment {
 export const clusterPreflight: CommandHandler = async (args, ctx) => assessOne(args, ctx);
 
 export const clusterPlan: CommandHandler = async (args, ctx) => {
-  const assessment = assessOne(args, ctx);
+  const assessment = await assessOne(args, ctx);
   const plan: ClusterPlanResult = {
     id: assessment.id,
     name: assessment.name,

@@ -107,7 +107,7 @@ describe('argument errors are usage errors (exit 2)', () => {
   });
 
   it('missing required arguments are all named', () => {
-    expectOneError(aksnet(assess()), 2, /^ERROR: the following arguments are required: --snapshot\/-s, --target\/-t\. Run 'aksnet fleet assess --help' for the arguments and examples\.$/);
+    expectOneError(aksnet(assess()), 2, /^ERROR: the following arguments are required: --snapshot\/-s or --subscription, --target\/-t\. Run 'aksnet fleet assess --help' for the arguments and examples\.$/);
   });
 
   it('an option without its value', () => {

@@ -1,7 +1,7 @@
 /**
  * Builds what the CLI tests run (`node bin/aksnet.js` → dist/cli/main.js) when the sources are newer
  * than the last build. Compiles only the CLI's import graph (test/setup/tsconfig.cli.json: cli/main.ts,
- * bench/assess.ts and what they import), so another engineer's half-edited module elsewhere cannot
+ * bench/assess.ts, functions/index.ts — the app `aksnet host start` serves — and what they import), so another engineer's half-edited module elsewhere cannot
  * break the CLI tests. Usable as a jest globalSetup (default export) or from beforeAll (ensureBuilt);
  * a lock directory keeps parallel jest workers from compiling at the same time.
  */
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 const STAMP = path.join(ROOT, 'dist', '.cli-build-stamp');
 const LOCK = path.join(ROOT, 'dist', '.cli-build-lock');
-const SOURCES = ['cli', 'shared', 'sim', 'bench'];
+const SOURCES = ['cli', 'shared', 'sim', 'local', 'functions', 'bench'];
 
 function newestSourceMtime(): number {
   let newest = 0;

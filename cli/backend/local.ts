@@ -1,0 +1,136 @@
+/**
+ * The backend a command starts for itself when no `--backend` / AKSNET_BACKEND is given: the local
+ * Functions/Durable host (local/host.ts) in this process, serving the built app (dist/functions/index.js), with
+ * its task hub and results in a temporary directory removed when the command ends.
+ *
+ * The host needs an ARM endpoint: the simulator when AKSNET_ARM_ENDPOINT and AKSNET_CA_CERT are set (what
+ * `aksnet sim start` prints), otherwise real Azure with DefaultAzureCredential — the same switch as every live
+ * command (shared/azure/target.ts). AKSNET_CLOCK_SCALE speeds the host's durable timers up (use 1/timeScale
+ * of the simulator so its polls keep pace with the simulated operations).
+ *
+ * Transport: HTTP to the host when the app serves the HTTP API (GET /api/health answers 200); otherwise the same
+ * API handler (shared/api `handleApiRequest`) called in-process over the host's Durable client and the result
+ * store — the answers are the API's either way.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startHost, type RunningHost } from '../../local/host';
+import { handleApiRequest } from '../../shared/api/api';
+import type { ApiPorts } from '../../shared/api/ports';
+import type { InstanceStatus } from '../../shared/api/summary';
+import { ARM_ENDPOINT_ENV, CA_CERT_ENV } from '../../shared/azure/target';
+import { SqliteResultStore } from '../../shared/rollout/sqliteStore';
+import { EVENTS, ORCHESTRATIONS } from '../../functions/names';
+import { RESULTS_DB_SETTING } from '../../functions/dependencies';
+import { CLIError, InvalidArgumentValueError } from '../errors';
+import { BackendClient, httpTransport, type Transport } from './client';
+
+/** dist/functions/index.js next to this build of the CLI (dist/cli/backend/local.js). */
+export const BUILT_ENTRY = path.resolve(__dirname, '..', '..', 'functions', 'index.js');
+export const CLOCK_SCALE_ENV = 'AKSNET_CLOCK_SCALE';
+
+export interface EmbeddedBackend {
+  client: BackendClient;
+  host: RunningHost;
+  /** Where the ARM calls go, for the log. */
+  arm: string;
+  /** How the client reaches the API: 'http' (the app's HTTP triggers) or 'in-process'. */
+  transport: 'http' | 'in-process';
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  env: NodeJS.ProcessEnv;
+  /** Durable timers this many times faster (default AKSNET_CLOCK_SCALE or 1). */
+  clockScale?: number;
+  /** Host log lines (default: dropped). */
+  log?: (line: string) => void;
+  entry?: string;
+}
+
+function clockScaleFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env[CLOCK_SCALE_ENV]?.trim();
+  if (!raw) return 1;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentValueError(`${CLOCK_SCALE_ENV} '${raw}' is not a positive number`, `Set it to 1/timeScale of the simulator, e.g. ${CLOCK_SCALE_ENV}=1000, or unset it`);
+  return n;
+}
+
+function entryFrom(options: EmbeddedOptions): string {
+  const entry = options.entry ?? options.env.AKSNET_FUNCTIONS_ENTRY?.trim() ?? BUILT_ENTRY;
+  if (!fs.existsSync(entry)) throw new CLIError(`the Functions app is not built: ${entry} does not exist`, "Run 'npm run build', or pass '--backend URL' of a running host");
+  return entry;
+}
+
+/** The API answered in-process: same handler, ports over the host's Durable client and the result store. */
+function inProcessTransport(host: RunningHost, results: SqliteResultStore): Transport {
+  const ports: ApiPorts = {
+    rollouts: {
+      start: async (instanceId, spec) => {
+        host.client.startNew(ORCHESTRATIONS.rollout, { instanceId, input: { spec } });
+      },
+      status: async (instanceId) => {
+        const s = host.client.getStatus(instanceId);
+        return s && s.name === ORCHESTRATIONS.rollout ? (s as unknown as InstanceStatus) : undefined;
+      },
+      raise: async (instanceId, action, data) => {
+        host.client.raiseEvent(instanceId, EVENTS[action], data);
+      },
+    },
+    results,
+    preflight: {
+      assess: async () => {
+        throw new Error('preflight is not served in-process; run the app with its HTTP API');
+      },
+    },
+  };
+  return async (req) => {
+    const res = await handleApiRequest({ method: req.method, url: `${host.baseUrl}${req.path}`, headers: { 'content-type': 'application/json' }, bodyText: req.body === undefined ? undefined : JSON.stringify(req.body) }, ports);
+    return { status: res.status, headers: res.headers as Record<string, string>, body: res.jsonBody };
+  };
+}
+
+export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<EmbeddedBackend> {
+  const entry = entryFrom(options);
+  const clockScale = options.clockScale ?? clockScaleFrom(options.env);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aksnet-'));
+  const resultsDb = path.join(dir, 'results.db');
+  const appSettings: Record<string, string> = { [RESULTS_DB_SETTING]: resultsDb };
+  for (const k of [ARM_ENDPOINT_ENV, CA_CERT_ENV]) {
+    const v = options.env[k];
+    if (v) appSettings[k] = v;
+  }
+  let host: RunningHost;
+  try {
+    host = await startHost({ entry, db: path.join(dir, 'hub.db'), clockScale, env: appSettings, timers: false, log: options.log ?? (() => undefined) });
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new CLIError(`the local host could not start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`, "Run 'npm run build', or pass '--backend URL' of a running host");
+  }
+  const http = httpTransport(host.baseUrl, { kind: 'key', key: host.functionKey });
+  let transport: Transport = http;
+  let kind: EmbeddedBackend['transport'] = 'http';
+  let results: SqliteResultStore | undefined;
+  const probe = await http({ method: 'GET', path: '/api/health' }).catch(() => undefined);
+  if (probe?.status !== 200) {
+    results = new SqliteResultStore(resultsDb);
+    transport = inProcessTransport(host, results);
+    kind = 'in-process';
+  }
+  const arm = appSettings[ARM_ENDPOINT_ENV] ? `the simulator at ${appSettings[ARM_ENDPOINT_ENV]}` : 'Azure (DefaultAzureCredential)';
+  let stopped = false;
+  return {
+    client: new BackendClient(transport, { url: host.baseUrl, describe: `the local host ${host.baseUrl}` }),
+    host,
+    arm,
+    transport: kind,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await host.stop();
+      results?.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Which backend a rollout command talks to: `--backend URL`, else AKSNET_BACKEND, else (only for commands that
+ * can run a rollout to its end on their own: `rollout start`, `cluster migrate`) a local host started for the
+ * command. Authentication for a URL: AKSNET_FUNCTION_KEY (`x-functions-key`), else an Entra token from
+ * DefaultAzureCredential for `api://<AKSNET_API_APP_CLIENT_ID>/.default` (docs/http-api.md § Authentication).
+ */
+import { InvalidArgumentValueError, RequiredArgumentMissingError } from '../errors';
+import type { ArgSpec } from '../types';
+import { BackendClient, httpTransport, type BackendAuth } from './client';
+
+export const BACKEND_ENV = 'AKSNET_BACKEND';
+export const FUNCTION_KEY_ENV = 'AKSNET_FUNCTION_KEY';
+export const API_CLIENT_ID_ENV = 'AKSNET_API_APP_CLIENT_ID';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * A backend URL: http(s) with a host and nothing after the path. Plain http only to this machine: a function key
+ * or a token must not cross a network in clear text.
+ */
+export function validateBackendUrl(value: string, option = '--backend'): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new InvalidArgumentValueError(`'${value}' is not a URL (for '${option}')`, 'Give the base URL of the app, e.g. https://<app>.azurewebsites.net or http://127.0.0.1:7071');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidArgumentValueError(`'${value}' is not an http(s) URL (for '${option}')`, 'Give the base URL of the app, e.g. https://<app>.azurewebsites.net');
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+    throw new InvalidArgumentValueError(`'${value}' uses plain http to another machine (for '${option}'): the key or token would travel in clear text`, 'Use https, or http only to 127.0.0.1');
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new InvalidArgumentValueError(`'${value}' carries a query, fragment or credentials (for '${option}')`, 'Give only the base URL; put the key in AKSNET_FUNCTION_KEY');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+export const backendArg: ArgSpec = {
+  dest: 'backend',
+  options: ['--backend'],
+  metavar: 'URL',
+  group: 'Backend Arguments',
+  help: `Base URL of the aksnet app (default: ${BACKEND_ENV}). Key from ${FUNCTION_KEY_ENV}, or an Entra token when ${API_CLIENT_ID_ENV} is set.`,
+  validator: (v, o) => validateBackendUrl(v, o),
+};
+
+export function backendUrlFrom(args: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
+  if (typeof args.backend === 'string') return args.backend;
+  const fromEnv = env[BACKEND_ENV]?.trim();
+  return fromEnv ? validateBackendUrl(fromEnv, BACKEND_ENV) : undefined;
+}
+
+function authFrom(env: NodeJS.ProcessEnv): BackendAuth {
+  const key = env[FUNCTION_KEY_ENV]?.trim();
+  if (key) return { kind: 'key', key };
+  const clientId = env[API_CLIENT_ID_ENV]?.trim();
+  if (clientId) {
+    const scope = `api://${clientId}/.default`;
+    let credential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined;
+    return {
+      kind: 'token',
+      scope,
+      getToken: async () => {
+        // Loaded on first use: @azure/identity is heavy and most local runs use a key.
+        credential ??= new (await import('@azure/identity')).DefaultAzureCredential();
+        const t = await credential.getToken(scope);
+        if (!t) throw new Error(`no token for ${scope}`);
+        return t.token;
+      },
+    };
+  }
+  return { kind: 'none' };
+}
+
+/** A client for a backend URL. */
+export function remoteClient(url: string, env: NodeJS.ProcessEnv): BackendClient {
+  return new BackendClient(httpTransport(url, authFrom(env)), { url, describe: url });
+}
+
+/** The backend of a command that needs one that already runs (show, list, wait, approve, resume, cancel). */
+export function requireRemoteClient(args: Record<string, unknown>, env: NodeJS.ProcessEnv): BackendClient {
+  const url = backendUrlFrom(args, env);
+  if (!url) {
+    throw new RequiredArgumentMissingError(
+      `no backend: this command talks to a running aksnet app`,
+      `Pass '--backend URL' or set ${BACKEND_ENV} (a local one: 'aksnet host start' prints its baseUrl and functionKey; set ${FUNCTION_KEY_ENV} to the key)`,
+    );
+  }
+  return remoteClient(url, env);
+}

@@ -1,0 +1,115 @@
+/**
+ * `aksnet rollout start|show|list|wait|approve|resume|cancel`: thin calls of the aksnet HTTP API
+ * (cli/backend/client.ts). `rollout start` without a backend runs the rollout on a local host started for the
+ * command (cli/backend/local.ts) and waits for its end: that host lives only as long as the command.
+ */
+import { UsageError } from '../errors';
+import { startEmbeddedBackend, type EmbeddedBackend } from '../backend/local';
+import { backendUrlFrom, BACKEND_ENV, FUNCTION_KEY_ENV, remoteClient, requireRemoteClient } from '../backend/resolve';
+import type { BackendClient, RolloutSummary } from '../backend/client';
+import type { CommandContext, CommandHandler } from '../types';
+import { pollIntervalFor, readSpecFile, reportOutcome, rolloutView, waitForRollout } from './rolloutRun';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Ctrl-C while waiting: stop waiting (and the embedded host) instead of dying with a temp dir left behind. */
+function interruptFlag(): { interrupted: () => boolean; dispose: () => void } {
+  let hit = false;
+  const on = (): void => {
+    hit = true;
+  };
+  process.once('SIGINT', on);
+  return { interrupted: () => hit, dispose: () => process.off('SIGINT', on) };
+}
+
+async function follow(client: BackendClient, id: string, ctx: CommandContext, notice: (text: string, s: RolloutSummary) => void, until?: string, timeoutMs?: number): Promise<RolloutSummary> {
+  const flag = interruptFlag();
+  try {
+    return await waitForRollout(client, id, { intervalMs: pollIntervalFor(client.info.url, ctx.env), progress: ctx.progress, notice, until, timeoutMs, interrupted: flag.interrupted });
+  } finally {
+    flag.dispose();
+  }
+}
+
+export const rolloutStart: CommandHandler = async (args, ctx) => {
+  const spec = readSpecFile(args.spec as string, ctx.cwd);
+  const url = backendUrlFrom(args, ctx.env);
+  if (url) {
+    const client = remoteClient(url, ctx.env);
+    const started = await client.startRollout(spec);
+    ctx.log.info(`rollout ${started.id} started on ${url}`);
+    if (args.noWait === true) return started;
+    const last = await follow(client, started.id, ctx, (text) => ctx.log.warning(text));
+    const view = await rolloutView(client, started.id, last);
+    reportOutcome(view, ctx);
+    return view;
+  }
+  if (args.noWait === true) {
+    throw new UsageError(
+      `'--no-wait' needs a backend that outlives the command, and none is given`,
+      `Start one with 'aksnet host start --db FILE' and pass its baseUrl with '--backend URL' (or ${BACKEND_ENV}), or drop '--no-wait'`,
+    );
+  }
+  let backend: EmbeddedBackend | undefined;
+  try {
+    backend = await startEmbeddedBackend({ env: ctx.env, log: (l) => ctx.log.debug(l) });
+    const b = backend;
+    ctx.log.info(`local host ${b.host.baseUrl} started for this command (ARM: ${b.arm}; API ${b.transport})`);
+    const started = await b.client.startRollout(spec);
+    ctx.log.info(`rollout ${started.id} started`);
+    const notice = (text: string, s: RolloutSummary): void => {
+      ctx.log.warning(text);
+      if (s.status === 'waitingForApproval' || s.status === 'halted') {
+        ctx.log.warning(
+          b.transport === 'http'
+            ? `this rollout runs on a local host that lives as long as this command; from another terminal: ${BACKEND_ENV}=${b.host.baseUrl} ${FUNCTION_KEY_ENV}=${b.host.functionKey} aksnet rollout ${s.status === 'halted' ? 'resume' : 'approve'} --id ${s.id}`
+            : `this local host serves no HTTP API, so nothing outside this command can ${s.status === 'halted' ? 'resume' : 'approve'} it; press Ctrl-C, and run approvals against 'aksnet host start' with '--backend URL'`,
+        );
+      }
+    };
+    const last = await follow(b.client, started.id, ctx, notice);
+    const view = await rolloutView(b.client, started.id, last);
+    reportOutcome(view, ctx);
+    return view;
+  } finally {
+    await backend?.stop();
+  }
+};
+
+export const rolloutShow: CommandHandler = async (args, ctx) => {
+  const client = requireRemoteClient(args, ctx.env);
+  return rolloutView(client, args.id as string, undefined, str(args.status));
+};
+
+export const rolloutList: CommandHandler = async (args, ctx) => requireRemoteClient(args, ctx.env).listRollouts();
+
+export const rolloutWait: CommandHandler = async (args, ctx) => {
+  const client = requireRemoteClient(args, ctx.env);
+  const id = args.id as string;
+  const timeout = typeof args.timeout === 'number' ? args.timeout * 1000 : undefined;
+  const last = await follow(client, id, ctx, (text) => ctx.log.warning(text), str(args.until), timeout);
+  const view = await rolloutView(client, id, last);
+  if (last.status !== args.until) reportOutcome(view, ctx);
+  return view;
+};
+
+export const rolloutApprove: CommandHandler = async (args, ctx) => {
+  const stage = str(args.stage);
+  return requireRemoteClient(args, ctx.env).action(args.id as string, 'approve', stage ? { stage } : {});
+};
+
+export const rolloutResume: CommandHandler = async (args, ctx) => {
+  const reason = str(args.reason);
+  return requireRemoteClient(args, ctx.env).action(args.id as string, 'resume', reason ? { reason } : {});
+};
+
+export const rolloutCancel: CommandHandler = async (args, ctx) => {
+  const client = requireRemoteClient(args, ctx.env);
+  const id = args.id as string;
+  const reason = str(args.reason);
+  const accepted = await client.action(id, 'cancel', reason ? { reason } : {});
+  if (args.noWait === true) return accepted;
+  // Cancel is graceful: operations under way finish and NAP is restored before the rollout ends.
+  const last = await follow(client, id, ctx, (text) => ctx.log.warning(text));
+  return rolloutView(client, id, last);
+};
