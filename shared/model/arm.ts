@@ -83,8 +83,7 @@ export interface SubnetProperties {
   [extra: string]: unknown;
 }
 
-export interface VirtualNetworkResource
-  extends ArmResource<{
+export type VirtualNetworkResource = ArmResource<{
     addressSpace?: { addressPrefixes?: string[] };
     subnets?: Array<{ id: string; name: string; properties?: SubnetProperties; [extra: string]: unknown }>;
     virtualNetworkPeerings?: Array<{
@@ -100,7 +99,7 @@ export interface VirtualNetworkResource
       [extra: string]: unknown;
     }>;
     [extra: string]: unknown;
-  }> {}
+  }>;
 
 export interface SecurityRuleProperties {
   priority: number;
@@ -124,8 +123,7 @@ export interface SecurityRule {
   properties: SecurityRuleProperties;
 }
 
-export interface NetworkSecurityGroupResource
-  extends ArmResource<{ securityRules?: SecurityRule[]; defaultSecurityRules?: SecurityRule[]; [extra: string]: unknown }> {}
+export type NetworkSecurityGroupResource = ArmResource<{ securityRules?: SecurityRule[]; defaultSecurityRules?: SecurityRule[]; [extra: string]: unknown }>;
 
 export interface MaintenanceWindow {
   schedule?: {
@@ -141,13 +139,12 @@ export interface MaintenanceWindow {
   notAllowedDates?: Array<{ start: string; end: string }>;
 }
 
-export interface MaintenanceConfigurationResource
-  extends ArmResource<{
+export type MaintenanceConfigurationResource = ArmResource<{
     maintenanceWindow?: MaintenanceWindow;
     timeInWeek?: Array<{ day: string; hourSlots: number[] }>;
     notAllowedTime?: Array<{ start: string; end: string }>;
     [extra: string]: unknown;
-  }> {}
+  }>;
 
 export const RESOURCE_TYPES = {
   managedCluster: 'microsoft.containerservice/managedclusters',
