@@ -104,6 +104,8 @@ export function operationNameOf(method: string, resourceId: string): string {
   return `${ns}/${types.join('/')}/${method === 'DELETE' ? 'delete' : 'write'}`;
 }
 
+const MAINTENANCE_PARENT = /^(.*\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+)\/maintenanceconfigurations\/[^/]+$/;
+
 export class SimWorld implements ClusterEnv {
   readonly clusters = new Map<string, ClusterRecord>();
   /** Every other ARM resource (VNets, NSGs, maintenance configurations, ...), by armIdKey. */
@@ -118,6 +120,8 @@ export class SimWorld implements ClusterEnv {
   /** Bumped by every change to ARM state, so derived views (Resource Graph pages) can be cached. */
   revision = 0;
   private subnetCache?: Map<string, { vnetPrefixes: string[]; subnetPrefixes: string[] }>;
+  /** Maintenance configurations by their cluster's key: listing them must not scan every resource (10,000-cluster fleets). */
+  private readonly maintenanceByCluster = new Map<string, ArmResource[]>();
 
   constructor(readonly clock: SimClock) {}
 
@@ -155,14 +159,28 @@ export class SimWorld implements ClusterEnv {
         this.clusters.set(key, rec);
         this.byKubeToken.set(rec.kubeToken, rec);
       } else {
-        this.resources.set(key, structuredClone(r));
+        const copy = structuredClone(r);
+        const previous = this.resources.get(key);
+        this.resources.set(key, copy);
+        const parent = MAINTENANCE_PARENT.exec(key)?.[1];
+        if (parent) {
+          const list = (this.maintenanceByCluster.get(parent) ?? []).filter((x) => x !== previous);
+          list.push(copy);
+          this.maintenanceByCluster.set(parent, list);
+        }
       }
     }
+  }
+
+  /** The maintenance configurations seeded under a cluster. */
+  maintenanceConfigurationsOf(clusterKey: string): ArmResource[] {
+    return this.maintenanceByCluster.get(clusterKey) ?? [];
   }
 
   reset(): void {
     this.clusters.clear();
     this.resources.clear();
+    this.maintenanceByCluster.clear();
     this.operations.clear();
     this.active.clear();
     this.byKubeToken.clear();

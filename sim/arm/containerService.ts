@@ -106,7 +106,7 @@ export function handleContainerService(req: SimRequest, ctx: ContainerServiceCon
         if (childName && req.method === 'PUT') return putPool(req, ctx, rec, childName, apiVersion);
         break;
       case 'maintenanceconfigurations': {
-        const configs = [...world.resources.values()].filter((r) => armIdKey(r.id).startsWith(`${rec.key}/maintenanceconfigurations/`));
+        const configs = world.maintenanceConfigurationsOf(rec.key);
         if (!childName && req.method === 'GET') return ok({ value: configs });
         if (childName && req.method === 'GET') {
           const c = configs.find((r) => r.name.toLowerCase() === childName.toLowerCase());
