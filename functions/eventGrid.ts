@@ -62,5 +62,6 @@ export async function handleGridDelivery(event: unknown, context: InvocationCont
 }
 
 export function registerEventGridTrigger(): void {
-  app.eventGrid(EVENT_GRID_FUNCTION, { extraInputs: [df.input.durableClient()], handler: handleGridDelivery });
+  // The literal name: infra/main.bicep's eventGridFunctionName points the Event Grid subscription at it (test/infra checks).
+  app.eventGrid('eventGridRemediation', { extraInputs: [df.input.durableClient()], handler: handleGridDelivery });
 }

@@ -6,7 +6,15 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ACTIVE_RUNTIME_STATUSES, planScheduledRollout, scheduledInstancePrefix, scheduledRolloutFromSettings, type InstanceSummary } from '../shared/schedule/schedule';
+import {
+  ACTIVE_RUNTIME_STATUSES,
+  planScheduledRollout,
+  scheduledInstanceId,
+  scheduledInstancePrefix,
+  scheduledOccurrence,
+  scheduledRolloutFromSettings,
+  type InstanceSummary,
+} from '../shared/schedule/schedule';
 import type { RolloutInput } from './contracts';
 import { instanceStatus } from './http/ports';
 import { ORCHESTRATIONS } from './names';
@@ -34,8 +42,8 @@ export async function handleTimer(_timer: Timer, context: InvocationContext): Pr
   }
   const client = df.getClient(context);
   const firedAt = new Date();
-  const draft = planScheduledRollout({ schedule: config.schedule, specName: config.spec.name, firedAt, previous: [] });
-  const plan = planScheduledRollout({ schedule: config.schedule, specName: config.spec.name, firedAt, previous: await previousInstances(client, config.spec.name, draft.instanceId) });
+  const ownId = scheduledInstanceId(config.spec.name, scheduledOccurrence(config.schedule, firedAt));
+  const plan = planScheduledRollout({ schedule: config.schedule, specName: config.spec.name, firedAt, previous: await previousInstances(client, config.spec.name, ownId) });
   if (!plan.start) {
     context.log(`scheduled rollout ${config.spec.name}: not started: ${plan.reason}`);
     return;
@@ -54,6 +62,12 @@ export async function handleTimer(_timer: Timer, context: InvocationContext): Pr
   context.log(`scheduled rollout ${plan.instanceId} started (${plan.reason})`);
 }
 
-export function registerScheduleTrigger(): void {
+/**
+ * Registers the timer only when AKSNET_ROLLOUT_SCHEDULE is set (infra/ always sets it): a host cannot resolve
+ * `%AKSNET_ROLLOUT_SCHEDULE%` without it, and the local host would then refuse to start at all.
+ */
+export function registerScheduleTrigger(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!env.AKSNET_ROLLOUT_SCHEDULE?.trim()) return false;
   app.timer(SCHEDULE_FUNCTION, { schedule: '%AKSNET_ROLLOUT_SCHEDULE%', extraInputs: [df.input.durableClient()], handler: handleTimer });
+  return true;
 }

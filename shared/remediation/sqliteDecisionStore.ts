@@ -1,0 +1,115 @@
+/**
+ * DecisionStore on SQLite (better-sqlite3), in the same database file as the rollout results
+ * (AKSNET_RESULTS_DB, shared/rollout/sqliteStore.ts): what the local host uses. Same behaviour as
+ * MemoryDecisionStore: oldest first, continuation token = base64url of the last row id returned.
+ *
+ * Because it shares the file with SqliteResultStore it can also answer the two questions remediation asks of
+ * the rollout side without a new port on ResultStore/ClusterLocks (docs/remediation.md § Decisions, checks 4
+ * and 6): who holds a cluster's migration lock (`cluster_locks`), and whether an ARM correlation id is one of
+ * aksnet's own writes (`ClusterResult.correlationIds` inside `rollout_clusters.result_json`). Both tables are
+ * created by SqliteResultStore; when they do not exist yet (no rollout ever ran) the answer is "no".
+ */
+import Database from 'better-sqlite3';
+import { armIdKey } from '../arm/id';
+import type { DecisionPage, DecisionQuery, DecisionRecord, DecisionStore } from './store';
+
+interface Row {
+  seq: number;
+  record_json: string;
+}
+
+export class SqliteDecisionStore implements DecisionStore {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly eventRow: Database.Statement;
+  private readonly lastMigrateRow: Database.Statement;
+
+  constructor(file = ':memory:') {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS remediation_decisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, cluster_key TEXT, action TEXT NOT NULL,
+        event_time TEXT NOT NULL, decided_at TEXT NOT NULL, record_json TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS remediation_decisions_event ON remediation_decisions (event_id);
+      CREATE INDEX IF NOT EXISTS remediation_decisions_cluster ON remediation_decisions (cluster_key, action, event_time);
+    `);
+    this.insert = this.db.prepare(
+      'INSERT INTO remediation_decisions (event_id, cluster_key, action, event_time, decided_at, record_json) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.eventRow = this.db.prepare('SELECT 1 FROM remediation_decisions WHERE event_id = ? LIMIT 1');
+    this.lastMigrateRow = this.db.prepare("SELECT MAX(event_time) AS t FROM remediation_decisions WHERE cluster_key = ? AND action = 'migrate'");
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  async record(decision: DecisionRecord): Promise<void> {
+    this.insert.run(
+      decision.eventId,
+      decision.clusterId === undefined ? null : armIdKey(decision.clusterId),
+      decision.action,
+      decision.eventTime,
+      decision.decidedAt,
+      JSON.stringify(decision),
+    );
+  }
+
+  async list(query: DecisionQuery): Promise<DecisionPage> {
+    let after = 0;
+    if (query.after !== undefined) {
+      after = Number(Buffer.from(query.after, 'base64url').toString('utf8'));
+      if (!Number.isInteger(after) || after < 0) throw new Error('continuation token is not one this store returned; start again without it');
+    }
+    const where = ['seq > @after'];
+    if (query.clusterId !== undefined) where.push('cluster_key = @cluster');
+    // decided_at is ISO-8601 UTC (toISOString), so text order is time order; `since` is normalised the same way.
+    if (query.since !== undefined) where.push('decided_at >= @since');
+    const rows = this.db
+      .prepare(`SELECT seq, record_json FROM remediation_decisions WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`)
+      .all({
+        after,
+        limit: query.limit + 1,
+        ...(query.clusterId !== undefined ? { cluster: armIdKey(query.clusterId) } : {}),
+        ...(query.since !== undefined ? { since: new Date(query.since).toISOString() } : {}),
+      }) as Row[];
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map((r) => JSON.parse(r.record_json) as DecisionRecord),
+      ...(rows.length > query.limit ? { continuationToken: Buffer.from(String(page[page.length - 1].seq)).toString('base64url') } : {}),
+    };
+  }
+
+  async hasEvent(eventId: string): Promise<boolean> {
+    return this.eventRow.get(eventId) !== undefined;
+  }
+
+  async lastMigrate(clusterId: string): Promise<string | undefined> {
+    const row = this.lastMigrateRow.get(armIdKey(clusterId)) as { t: string | null } | undefined;
+    return row?.t ?? undefined;
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  /** The owner of the cluster's unexpired migration lock (SqliteResultStore's `cluster_locks`), if any. */
+  async lockHolder(clusterId: string, now: Date = new Date()): Promise<string | undefined> {
+    if (!this.hasTable('cluster_locks')) return undefined;
+    const row = this.db.prepare('SELECT owner FROM cluster_locks WHERE cluster_key = ? AND expires > ?').get(armIdKey(clusterId), now.getTime()) as { owner: string } | undefined;
+    return row?.owner;
+  }
+
+  /** Whether a rollout's recorded result lists this ARM correlation id among aksnet's own writes. */
+  async isOwnCorrelationId(correlationId: string): Promise<boolean> {
+    if (!this.hasTable('rollout_clusters')) return false;
+    const row = this.db
+      .prepare(
+        "SELECT 1 FROM rollout_clusters, json_each(rollout_clusters.result_json, '$.correlationIds') AS c WHERE rollout_clusters.result_json IS NOT NULL AND c.value = ? LIMIT 1",
+      )
+      .get(correlationId);
+    return row !== undefined;
+  }
+}
