@@ -196,3 +196,55 @@ export function formatOutput(data: unknown, format: OutputFormat, opts: FormatOp
       return '';
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writing a large result in pieces
+// ---------------------------------------------------------------------------------------------
+
+/** Pieces of about this size go to stdout: few enough writes to be cheap, small enough to stay off the heap. */
+export const OUTPUT_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * `formatJson(items)` written in pieces of about OUTPUT_CHUNK_CHARS: the same bytes, without ever holding
+ * the whole text (39 MB for a 10,000-cluster assessment, and its intermediate copies) in memory.
+ * JSON.stringify(array, null, 2) puts each item on its own lines indented by two more spaces, separated by
+ * ",\n" (a JSON string never holds a raw newline, so indenting after every newline only touches layout);
+ * an item JSON.stringify leaves out of an object (undefined, a function, a hole) is `null` in an array.
+ */
+export function writeJsonArray(items: readonly unknown[], write: (text: string) => void): void {
+  if (items.length === 0) {
+    write('[]\n');
+    return;
+  }
+  let chunk = '[\n';
+  for (let i = 0; i < items.length; i++) {
+    const text = JSON.stringify(items[i], null, 2) as string | undefined;
+    chunk += `  ${(text ?? 'null').replace(/\n/g, '\n  ')}${i === items.length - 1 ? '\n]\n' : ',\n'}`;
+    if (chunk.length >= OUTPUT_CHUNK_CHARS) {
+      write(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) write(chunk);
+}
+
+/** JSON.stringify would call toJSON on the array itself, and a subclass may stringify differently: only plain arrays stream. */
+function streamableArray(data: unknown): data is unknown[] {
+  return Array.isArray(data) && Object.getPrototypeOf(data) === Array.prototype && !Object.prototype.hasOwnProperty.call(data, 'toJSON');
+}
+
+/**
+ * Writes a command result: `formatOutput`'s text, except that a plain array in uncolored JSON without
+ * --query is written in pieces (writeJsonArray), so any command returning a large list costs its items,
+ * not its items plus the whole text. With --query the result is shaped first and written whole.
+ * Node writes stdout synchronously to files and pipes on Linux (Node docs, "A note on process I/O"), so the
+ * pieces do not pile up in a queue.
+ */
+export function writeOutput(data: unknown, format: OutputFormat, write: (text: string) => void, opts: FormatOptions = {}): void {
+  const plainJson = format === 'json' || (format === 'jsonc' && opts.color !== true);
+  if (plainJson && !opts.queried && streamableArray(data)) {
+    writeJsonArray(data, write);
+    return;
+  }
+  write(formatOutput(data, format, opts));
+}

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { assessSnapshotStream, type AssessOptions, type StreamedFleetAssessment } from '../shared/assess';
 import { parseSnapshot, SnapshotError, type Snapshot } from '../shared/model/snapshot';
 import { FileArgumentError } from './errors';
 
@@ -72,5 +73,30 @@ export function readSnapshotFile(file: string, opts: ReadSnapshotOptions = {}): 
       );
     }
     throw e;
+  }
+}
+
+/**
+ * Assesses a snapshot file while reading it (shared/assess.ts assessSnapshotStream): each cluster is
+ * assessed as soon as its Kubernetes objects are read, then dropped, so a 10,000-cluster file never exists
+ * whole in memory. Returns undefined whenever the file must be read whole instead (missing, unreadable,
+ * a directory, invalid JSON, not a snapshot, an unusual ordering): readSnapshotFile then names the problem
+ * in its usual one line, or assesses the file as always, so every error stays exactly as it was.
+ */
+export function assessSnapshotFileStreaming(file: string, options: AssessOptions, opts: ReadSnapshotOptions = {}): StreamedFleetAssessment | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.resolve(opts.cwd ?? process.cwd(), file), 'r');
+  } catch {
+    return undefined; // readSnapshotFile names the problem
+  }
+  try {
+    return assessSnapshotStream((buf) => fs.readSync(fd, buf), options);
+  } catch (e) {
+    // A read error (EISDIR for a directory, EIO...) is reported by readSnapshotFile; anything else is ours.
+    if (typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall !== undefined) return undefined;
+    throw e;
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -7,7 +7,8 @@ import { armIdKey } from '../shared/arm/id';
 import { createAzureClients, type AzureClients } from '../shared/azure/clients';
 import { collectCluster, collectSnapshot } from '../shared/azure/collect';
 import { normalizeFleet } from '../shared/model/normalize';
-import { armClusterOperations, kubeClusterOperations } from '../shared/migration/gatewayPorts';
+import { armOperations } from '../shared/azure/operations';
+import { kubernetesActions } from '../shared/kube/actions';
 import type { ClusterFactsReader, ClusterKubernetes, ClusterOperations, FleetDiscovery } from '../shared/migration/ports';
 import { SqliteResultStore } from '../shared/rollout/sqliteStore';
 import type { ClusterLocks, ResultStore } from '../shared/rollout/store';
@@ -68,8 +69,8 @@ export const createDependenciesFromEnvironment: DependencyFactory = (env) => {
   const clients = createAzureClients();
   const store = new SqliteResultStore(env[RESULTS_DB_SETTING] ?? ':memory:');
   return {
-    clusters: armClusterOperations(clients),
-    kube: kubeClusterOperations(clients),
+    clusters: armOperations(clients),
+    kube: kubernetesActions(clients),
     facts: factsReader(clients),
     discovery: fleetDiscovery(clients),
     results: store,

@@ -1,14 +1,18 @@
 /**
  * The entry the Azure Functions worker (and the local host, unchanged) loads: registers every orchestration and
- * activity under the names of functions/names.ts. HTTP, timer and Event Grid triggers (issue 6) register here too.
+ * activity under the names of functions/names.ts, then the HTTP API, the Event Grid remediation trigger and the
+ * scheduled-rollout timer.
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import * as migration from './activities/migration';
 import * as rollout from './activities/rollout';
+import { registerEventGridTrigger } from './eventGrid';
+import { registerHttpTriggers } from './http/routes';
 import { ACTIVITIES, ORCHESTRATIONS } from './names';
 import { clusterMigrationOrchestrator } from './orchestrators/clusterMigration';
 import { rolloutOrchestrator } from './orchestrators/rollout';
+import { registerScheduleTrigger } from './schedule';
 
 df.app.orchestration(ORCHESTRATIONS.clusterMigration, clusterMigrationOrchestrator);
 df.app.orchestration(ORCHESTRATIONS.rollout, rolloutOrchestrator);
@@ -38,5 +42,9 @@ df.app.activity(ACTIVITIES.cancelInstances, {
   extraInputs: [df.input.durableClient()],
   handler: (input: unknown, context: InvocationContext) => rollout.cancelInstances(input as Parameters<typeof rollout.cancelInstances>[0], context),
 });
+
+registerHttpTriggers();
+registerEventGridTrigger();
+registerScheduleTrigger();
 
 export { setDependencyFactory } from './dependencies';

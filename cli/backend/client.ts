@@ -1,9 +1,7 @@
 /**
  * A small typed client of the aksnet HTTP API (docs/http-api.md): the same calls whether the backend is a
  * local host started for the command, `aksnet host start`, or the Function App in Azure (`--backend URL`).
- * Requests go through a {@link Transport}: HTTP (fetch, built into Node 20) for a URL, or in-process for an
- * embedded host whose app does not register the HTTP triggers (cli/backend/local.ts) — both answer with the
- * same `handleApiRequest` (shared/api/api.ts), so the responses are the API's either way.
+ * Requests go through a {@link Transport}: HTTP (fetch, built into Node 20); tests may pass another.
  *
  * Errors come back ARM-shaped (`{ error: { code, message, target } }`) and become ONE CLI error line with a fix.
  */

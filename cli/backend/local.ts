@@ -8,23 +8,17 @@
  * command (shared/azure/target.ts). AKSNET_CLOCK_SCALE speeds the host's durable timers up (use 1/timeScale
  * of the simulator so its polls keep pace with the simulated operations).
  *
- * Transport: HTTP to the host when the app serves the HTTP API (GET /api/health answers 200); otherwise the same
- * API handler (shared/api `handleApiRequest`) called in-process over the host's Durable client and the result
- * store — the answers are the API's either way.
+ * The client talks to the host over HTTP with the host's function key: the same API, routes and code path as
+ * `--backend https://<app>` in Azure.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startHost, type RunningHost } from '../../local/host';
-import { handleApiRequest } from '../../shared/api/api';
-import type { ApiPorts } from '../../shared/api/ports';
-import type { InstanceStatus } from '../../shared/api/summary';
 import { ARM_ENDPOINT_ENV, CA_CERT_ENV } from '../../shared/azure/target';
-import { SqliteResultStore } from '../../shared/rollout/sqliteStore';
-import { EVENTS, ORCHESTRATIONS } from '../../functions/names';
 import { RESULTS_DB_SETTING } from '../../functions/dependencies';
 import { CLIError, InvalidArgumentValueError } from '../errors';
-import { BackendClient, httpTransport, type Transport } from './client';
+import { BackendClient, httpTransport } from './client';
 
 /** dist/functions/index.js next to this build of the CLI (dist/cli/backend/local.js). */
 export const BUILT_ENTRY = path.resolve(__dirname, '..', '..', 'functions', 'index.js');
@@ -35,8 +29,6 @@ export interface EmbeddedBackend {
   host: RunningHost;
   /** Where the ARM calls go, for the log. */
   arm: string;
-  /** How the client reaches the API: 'http' (the app's HTTP triggers) or 'in-process'. */
-  transport: 'http' | 'in-process';
   stop(): Promise<void>;
 }
 
@@ -63,34 +55,6 @@ function entryFrom(options: EmbeddedOptions): string {
   return entry;
 }
 
-/** The API answered in-process: same handler, ports over the host's Durable client and the result store. */
-function inProcessTransport(host: RunningHost, results: SqliteResultStore): Transport {
-  const ports: ApiPorts = {
-    rollouts: {
-      start: async (instanceId, spec) => {
-        host.client.startNew(ORCHESTRATIONS.rollout, { instanceId, input: { spec } });
-      },
-      status: async (instanceId) => {
-        const s = host.client.getStatus(instanceId);
-        return s && s.name === ORCHESTRATIONS.rollout ? (s as unknown as InstanceStatus) : undefined;
-      },
-      raise: async (instanceId, action, data) => {
-        host.client.raiseEvent(instanceId, EVENTS[action], data);
-      },
-    },
-    results,
-    preflight: {
-      assess: async () => {
-        throw new Error('preflight is not served in-process; run the app with its HTTP API');
-      },
-    },
-  };
-  return async (req) => {
-    const res = await handleApiRequest({ method: req.method, url: `${host.baseUrl}${req.path}`, headers: { 'content-type': 'application/json' }, bodyText: req.body === undefined ? undefined : JSON.stringify(req.body) }, ports);
-    return { status: res.status, headers: res.headers as Record<string, string>, body: res.jsonBody };
-  };
-}
-
 export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<EmbeddedBackend> {
   const entry = entryFrom(options);
   const clockScale = options.clockScale ?? clockScaleFrom(options.env);
@@ -108,28 +72,17 @@ export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<Em
     fs.rmSync(dir, { recursive: true, force: true });
     throw new CLIError(`the local host could not start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`, "Run 'npm run build', or pass '--backend URL' of a running host");
   }
-  const http = httpTransport(host.baseUrl, { kind: 'key', key: host.functionKey });
-  let transport: Transport = http;
-  let kind: EmbeddedBackend['transport'] = 'http';
-  let results: SqliteResultStore | undefined;
-  const probe = await http({ method: 'GET', path: '/api/health' }).catch(() => undefined);
-  if (probe?.status !== 200) {
-    results = new SqliteResultStore(resultsDb);
-    transport = inProcessTransport(host, results);
-    kind = 'in-process';
-  }
+  const transport = httpTransport(host.baseUrl, { kind: 'key', key: host.functionKey });
   const arm = appSettings[ARM_ENDPOINT_ENV] ? `the simulator at ${appSettings[ARM_ENDPOINT_ENV]}` : 'Azure (DefaultAzureCredential)';
   let stopped = false;
   return {
     client: new BackendClient(transport, { url: host.baseUrl, describe: `the local host ${host.baseUrl}` }),
     host,
     arm,
-    transport: kind,
     stop: async () => {
       if (stopped) return;
       stopped = true;
       await host.stop();
-      results?.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -9,8 +9,9 @@ import { RESOURCE_TYPES, type ArmResource } from '../../shared/model/arm';
 import type { Assessment, Target } from '../../shared/model/assessment';
 import type { Snapshot } from '../../shared/model/snapshot';
 import { CLIError, InvalidArgumentValueError, RequiredArgumentMissingError, ResourceNotFoundError } from '../errors';
-import { liveFilter, readLive, readLiveCluster, reportFailures } from './live';
-import { readSnapshotFile } from '../snapshotFile';
+// Live reads pull in the Azure SDK clients (about 1.5 s and 90 MB to load on a busy 2-core machine): loaded only in live mode.
+const loadLive = (): Promise<typeof import('./live')> => import('./live');
+import { assessSnapshotFileStreaming, readSnapshotFile } from '../snapshotFile';
 import type { ClusterPlanResult } from '../transformers';
 import type { CommandContext, CommandHandler, ParsedArgs } from '../types';
 
@@ -47,11 +48,25 @@ export const fleetAssess: CommandHandler = async (args, ctx) => {
   const a = assessArgs(args);
   if (a.snapshot === undefined) {
     // Live: the same pipeline on what was read. Maintenance configurations are not read (no rule uses them).
+    const { liveFilter, readLive, reportFailures } = await loadLive();
     const read = await readLive(liveFilter(args), ctx, { maintenanceConfigurations: false });
     if (read.found === 0) ctx.log.warning('no managed clusters matched in the given subscriptions');
     const result = runAssessment(read.snapshot, a, ctx);
     reportFailures(read, ctx, 'assessment');
     return result;
+  }
+  // The file is assessed while it is read (a 10,000-cluster snapshot in a fifth of the memory, H10's
+  // measurements in docs/benchmarks.md); anything that path does not read goes the whole-file way below,
+  // which reports bad input exactly as before.
+  const started = Date.now();
+  const streamed = assessSnapshotFileStreaming(a.snapshot, { target: a.target, podCidr: a.podCidr }, { cwd: ctx.cwd });
+  if (streamed) {
+    const ms = Date.now() - started;
+    ctx.log.debug(`read ${streamed.resources} resources from '${a.snapshot}' in ${ms} ms, assessing each cluster as it was read (streamed)`);
+    if (streamed.clusters === 0) ctx.log.warning(`snapshot '${a.snapshot}' has no managed clusters (type Microsoft.ContainerService/managedClusters)`);
+    const n = streamed.assessments.length;
+    ctx.log.info(`assessed ${n} cluster${n === 1 ? '' : 's'} for target ${a.target} in ${ms} ms`);
+    return streamed.assessments;
   }
   const snapshot = load(a.snapshot, ctx);
   if (!snapshot.resources.some(isManagedCluster)) ctx.log.warning(`snapshot '${a.snapshot}' has no managed clusters (type Microsoft.ContainerService/managedClusters)`);
@@ -118,6 +133,7 @@ async function assessOne(args: ParsedArgs, ctx: CommandContext): Promise<Assessm
   if (a.snapshot === undefined) {
     const id = liveClusterId(args, ctx.env);
     const sub = parseArmId(id).subscriptionId;
+    const { readLiveCluster } = await loadLive();
     snapshot = await readLiveCluster(id, ctx, `Check the names, or list the clusters with 'aksnet fleet assess --subscription ${sub} --target ${String(args.target)} -o table'`);
     const hit = snapshot.resources.find((r) => isManagedCluster(r) && armIdKey(r.id) === armIdKey(id));
     if (!hit) throw new ResourceNotFoundError(`cluster '${id}' was not found`, `Check the names, or list the clusters with 'aksnet fleet assess --subscription ${sub} --target ${String(args.target)} -o table'`);

@@ -72,7 +72,7 @@ export const demo: CommandHandler = async (args, ctx) => {
     for (const [key, c] of sim.world.clusters) if (c.resource.properties?.nodeProvisioningProfile?.mode === 'Auto') napBefore.set(key, c.resource.name ?? key);
 
     backend = await startEmbeddedBackend({ env: { ...ctx.env, [ARM_ENDPOINT_ENV]: sim.armEndpoint, [CA_CERT_ENV]: sim.caCertPath }, clockScale: DEMO_SPEEDUP, log: (l) => ctx.log.debug(l) });
-    say(`[${elapsed()}] local host: ${backend.host.baseUrl} (${backend.host.functions.length} functions, API ${backend.transport})`);
+    say(`[${elapsed()}] local host: ${backend.host.baseUrl} (${backend.host.functions.length} functions)`);
 
     const spec = demoSpec();
     const client = backend.client;

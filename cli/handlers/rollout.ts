@@ -54,16 +54,14 @@ export const rolloutStart: CommandHandler = async (args, ctx) => {
   try {
     backend = await startEmbeddedBackend({ env: ctx.env, log: (l) => ctx.log.debug(l) });
     const b = backend;
-    ctx.log.info(`local host ${b.host.baseUrl} started for this command (ARM: ${b.arm}; API ${b.transport})`);
+    ctx.log.info(`local host ${b.host.baseUrl} started for this command (ARM: ${b.arm})`);
     const started = await b.client.startRollout(spec);
     ctx.log.info(`rollout ${started.id} started`);
     const notice = (text: string, s: RolloutSummary): void => {
       ctx.log.warning(text);
       if (s.status === 'waitingForApproval' || s.status === 'halted') {
         ctx.log.warning(
-          b.transport === 'http'
-            ? `this rollout runs on a local host that lives as long as this command; from another terminal: ${BACKEND_ENV}=${b.host.baseUrl} ${FUNCTION_KEY_ENV}=${b.host.functionKey} aksnet rollout ${s.status === 'halted' ? 'resume' : 'approve'} --id ${s.id}`
-            : `this local host serves no HTTP API, so nothing outside this command can ${s.status === 'halted' ? 'resume' : 'approve'} it; press Ctrl-C, and run approvals against 'aksnet host start' with '--backend URL'`,
+          `this rollout runs on a local host that lives as long as this command; from another terminal: ${BACKEND_ENV}=${b.host.baseUrl} ${FUNCTION_KEY_ENV}=${b.host.functionKey} aksnet rollout ${s.status === 'halted' ? 'resume' : 'approve'} --id ${s.id}`,
         );
       }
     };

@@ -8,7 +8,7 @@ jest.mock('@azure/functions-core', () => jest.requireActual('../../local/functio
 import { randomUUID } from 'node:crypto';
 import { createAzureClients, type AzureClients } from '../../shared/azure/clients';
 import { localPrincipal, simulatorCredential } from '../../shared/azure/credential';
-import { armClusterOperations } from '../../shared/migration/gatewayPorts';
+import { armOperations } from '../../shared/azure/operations';
 import type { ManagedClusterResource } from '../../shared/model/arm';
 import { clusterId, nodeSubnetCluster, nsg, SUBSCRIPTION, vnet } from '../support/arm';
 import { startHarness, until, type Harness } from './support/harness';
@@ -44,7 +44,7 @@ type GridEvent = { id: string; subject: string; eventType: string; eventTime: st
 
 /** A person changes the cluster's tags with the SDK; returns the write's Event Grid event once ARM emits it. */
 async function personWrites(id: string): Promise<GridEvent> {
-  const ops = armClusterOperations(person);
+  const ops = armOperations(person);
   const { resource, etag } = await ops.getCluster(id);
   const body: ManagedClusterResource = { ...resource, tags: { ...resource.tags, touched: randomUUID() } };
   const { handle } = await ops.beginPutCluster(id, body, etag);
@@ -111,7 +111,7 @@ it("a person's write to an in-scope cluster starts one migration; the same event
   // The migration runs to the end against the simulator: the cluster is on Cilium.
   const done = await h.host.client.waitForCompletion(first.instanceId as string, 50_000);
   expect(done.runtimeStatus).toBe('Completed');
-  const after = await armClusterOperations(person).getCluster(id);
+  const after = await armOperations(person).getCluster(id);
   expect(after.resource.properties?.networkProfile).toMatchObject({ networkDataplane: 'cilium' });
   // A write after it ended, still inside the debounce window, starts nothing either.
   expect(await deliver({ ...event, id: randomUUID(), eventTime: new Date(Date.parse(event.eventTime) + 60_000).toISOString() })).toBe(202);

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { startHost, type RunningHost } from '../../local/host';
 import { startSimulator, type RunningSimulator } from '../../sim/server';
 import { createAzureClients, type AzureClients } from '../../shared/azure/clients';
-import { KubeConnectionPool } from '../../shared/kube/client';
-import { armClusterOperations, kubeClusterOperations } from '../../shared/migration/gatewayPorts';
+import { armOperations } from '../../shared/azure/operations';
+import { kubernetesActions, type KubernetesActions } from '../../shared/kube/actions';
 import { MemoryResultStore } from '../../shared/rollout/store';
 import { factsReader, fleetDiscovery, setDependencyFactory } from '../../functions/dependencies';
 import type { RolloutReport } from '../../functions/contracts';
@@ -22,7 +22,7 @@ let sim: RunningSimulator;
 let host: RunningHost;
 let clients: AzureClients;
 const store = new MemoryResultStore();
-const kubePool = new KubeConnectionPool();
+let kube: KubernetesActions;
 
 beforeAll(async () => {
   sim = await startSimulator({
@@ -32,9 +32,10 @@ beforeAll(async () => {
     faults: '500=0.05,503=0.05,drop=0.03,conflict=0.15,fail=0.15,seed=11',
   });
   clients = createAzureClients({ endpoint: sim.armEndpoint, caCertPath: sim.caCertPath, retryDelayInMs: 20 });
+  kube = kubernetesActions(clients);
   setDependencyFactory(() => ({
-    clusters: armClusterOperations(clients),
-    kube: kubeClusterOperations(clients, kubePool),
+    clusters: armOperations(clients),
+    kube,
     facts: factsReader(clients),
     discovery: fleetDiscovery(clients),
     results: store,
@@ -46,7 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.stop();
   clients?.close();
-  kubePool.close();
+  kube?.close();
   await sim?.stop();
 });
 

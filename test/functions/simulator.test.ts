@@ -8,8 +8,8 @@ import path from 'node:path';
 import { startHost, type RunningHost } from '../../local/host';
 import { startSimulator, type RunningSimulator } from '../../sim/server';
 import { createAzureClients, type AzureClients } from '../../shared/azure/clients';
-import { KubeConnectionPool } from '../../shared/kube/client';
-import { armClusterOperations, kubeClusterOperations } from '../../shared/migration/gatewayPorts';
+import { armOperations } from '../../shared/azure/operations';
+import { kubernetesActions, type KubernetesActions } from '../../shared/kube/actions';
 import { beginStep, pollOperation } from '../../shared/migration/operations';
 import { MemoryResultStore } from '../../shared/rollout/store';
 import { factsReader, fleetDiscovery, setDependencyFactory } from '../../functions/dependencies';
@@ -22,7 +22,7 @@ let sim: RunningSimulator;
 let host: RunningHost;
 let clients: AzureClients;
 const store = new MemoryResultStore();
-const kubePool = new KubeConnectionPool();
+let kube: KubernetesActions;
 
 beforeAll(async () => {
   sim = await startSimulator({
@@ -31,9 +31,10 @@ beforeAll(async () => {
     throttling: false,
   });
   clients = createAzureClients({ endpoint: sim.armEndpoint, caCertPath: sim.caCertPath });
+  kube = kubernetesActions(clients);
   setDependencyFactory(() => ({
-    clusters: armClusterOperations(clients),
-    kube: kubeClusterOperations(clients, kubePool),
+    clusters: armOperations(clients),
+    kube,
     facts: factsReader(clients),
     discovery: fleetDiscovery(clients),
     results: store,
@@ -45,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.stop();
   clients?.close();
-  kubePool.close();
+  kube?.close();
   await sim?.stop();
 });
 
@@ -73,9 +74,9 @@ it('migrates a fleet to Cilium through the real SDK against the simulator, NAP h
     .filter((step, i, all) => step !== 'delete node' || all[i - 1] !== 'delete node');
   expect(napSteps).toEqual(['patch NodePool', 'scale pool', 'delete node', 'PUT NAP Manual', 'PUT cilium', 'PUT NAP Auto', 'patch NodePool', 'scale pool']);
   // NAP is back to Auto, and both clusters run the Cilium data plane.
-  const get = async (name: string) => (await armClusterOperations(clients).getCluster(clusterId(name))).resource;
+  const get = async (name: string) => (await armOperations(clients).getCluster(clusterId(name))).resource;
   expect((await get('ov-nap')).properties?.nodeProvisioningProfile?.mode).toBe('Auto');
-  const [nodePool] = await kubeClusterOperations(clients, kubePool).listNodePools(clusterId('ov-nap'));
+  const [nodePool] = await kube.listNodePools(clusterId('ov-nap'));
   expect(nodePool.spec?.limits?.cpu).not.toBe('0');
   expect(nodePool.spec?.template?.spec?.taints ?? []).not.toContainEqual(expect.objectContaining({ key: 'karpenter.azure.com/disable' }));
   for (const n of ['ns-1', 'ov-nap']) expect((await get(n)).properties?.networkProfile).toMatchObject({ networkDataplane: 'cilium', networkPolicy: 'cilium' });
@@ -83,7 +84,7 @@ it('migrates a fleet to Cilium through the real SDK against the simulator, NAP h
 
 describe('the migration ports against the simulator', () => {
   it('an AKS validation error comes back rejected with its code and message; during an operation no second PUT is sent; the operation is followed to its end', async () => {
-    const ops = armClusterOperations(clients);
+    const ops = armOperations(clients);
     const rejected = await beginStep(ops, clusterId('ns-npm'), 'ipam:overlay', { podCidr: '192.168.0.0/16' });
     expect(rejected).toEqual({ kind: 'rejected', code: 'ValidationError', message: expect.stringContaining('Cannot update cluster to Azure CNI Overlay while using network policies with Azure CNI v1') });
     const first = await beginStep(ops, clusterId('ns-busy'), 'dataplane:cilium');

@@ -31,7 +31,7 @@ export async function startHarness(resources: ArmResource[], options: { env?: Re
   let host: RunningHost;
   try {
     host = await startHost({
-      entry: path.join(__dirname, 'entry.ts'),
+      entry: path.join(__dirname, '..', '..', '..', 'functions', 'index.ts'),
       clockScale: 1000,
       timers: false,
       log: () => undefined,
