@@ -178,6 +178,12 @@ export async function startFrontDoor(port: number, o: FrontDoorOptions): Promise
       const body = await readBody(req);
       const path = url.pathname;
       const method = (req.method ?? 'GET').toUpperCase();
+      // The Functions host answers a path with broken percent-encoding with 400 before any function runs.
+      try {
+        decodeURIComponent(path);
+      } catch {
+        return send(res, 400, { Message: 'The request path has invalid percent-encoding.' });
+      }
       const keyOk = () => keyMatches(url.searchParams.get('code') ?? (req.headers['x-functions-key'] as string | undefined), o.functionKey);
       const rpcPrefix = `/${o.rpcSecret}/durabletask/`;
       const mgmtPrefix = '/runtime/webhooks/durabletask/';

@@ -60,3 +60,9 @@ it.each(cases)('%s (%s %s), nothing started', async (...row) => {
   expect(res.text).not.toMatch(/\bat .+:\d+:\d+|\.ts\b|node_modules/);
   expect(res.text.length).toBeLessThan(4096);
 });
+
+it('a broken percent-escape in a route segment is a 400 from the host, before any function runs', async () => {
+  const res = await h.call('POST', '/api/rollouts/%E0%A4%A/cancel');
+  expect(res.status).toBe(400);
+  expect(res.text).not.toMatch(/\bat .+:\d+:\d+|\.ts\b|node_modules/);
+});

@@ -54,6 +54,12 @@ describe('HTTP triggers', () => {
     expect(await withCode.text()).toBe('the secret');
     expect((await fetch(`${host.baseUrl}/api/secret`, { headers: { 'x-functions-key': host.functionKey } })).status).toBe(200);
   });
+
+  test('a path with broken percent-encoding is a 400 before any function runs, as in the Functions host', async () => {
+    const res = await fetch(`${host.baseUrl}/api/greet/%E0%A4%A?code=${encodeURIComponent(host.functionKey)}`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ Message: 'The request path has invalid percent-encoding.' });
+  });
 });
 
 describe('Durable HTTP API', () => {
