@@ -21,6 +21,7 @@ import {
   resources,
 } from './bicepText';
 import { envReadsIn, envReadsUnder } from './envReads';
+import { KUBE_KINDS } from '../../shared/kube/read';
 
 const ROOT = join(__dirname, '..', '..');
 const INFRA = join(ROOT, 'infra');
@@ -405,14 +406,14 @@ describe('in-cluster access matches what the code reads and writes', () => {
   )!;
   const allows = (group: string, resource: string, verb: string): boolean =>
     (clusterRole.rules ?? []).some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
-  const plural = (kind: string): string => kind.toLowerCase().replace(/y$/, 'ie') + 's';
-  // What shared/kube/read.ts lists: built-in kinds by apiVersion + kind, custom resources by group + plural.
-  const reader = readFileSync(join(ROOT, 'shared', 'kube', 'read.ts'), 'utf8');
-  const builtIn = [...reader.matchAll(/apiVersion: '([^']+)', kind: '([^']+)', model:/g)].map((m) => ({
-    group: m[1].includes('/') ? m[1].split('/')[0] : '',
-    resource: plural(m[2]),
-  }));
-  const custom = [...reader.matchAll(/group: '([^']+)', version: '[^']+', plural: '([^']+)'/g)].map((m) => ({ group: m[1], resource: m[2] }));
+  // What shared/kube/read.ts lists (KUBE_KINDS): the group and resource come from each kind's list path.
+  const kinds = KUBE_KINDS.map((k) => {
+    const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)\/([^/]+)$/.exec(k.path);
+    if (!m) throw new Error(`unexpected list path ${k.path}`);
+    return { group: m[1] ?? '', resource: m[2], optional: k.optional === true };
+  });
+  const builtIn = kinds.filter((k) => !k.optional);
+  const custom = kinds.filter((k) => k.optional);
   const operatorRole = ofType('Microsoft.Authorization/roleDefinitions').find((d) => d.symbol === 'clusterOperator')!;
 
   test('the reader lists the kinds the rules need', () => {
