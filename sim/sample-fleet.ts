@@ -54,7 +54,8 @@ const LEGACY: Sample[] = [
   { resourceGroup: 'rg-erp-prd', name: 'aks-erp-prd', kubernetesVersion: '1.30.12', ipam: 'nodeSubnet', dataplane: 'azure', networkPolicy: 'none', pools: [linux('system', 'System', 2, 30), windows('win22', '20348.2227', 'containerd')] },
   // Windows pool on Docker: Overlay blocked (seed 000 § Update the IPAM mode).
   { resourceGroup: 'rg-erp-dev', name: 'aks-erp-dev', kubernetesVersion: '1.27.16', ipam: 'nodeSubnet', dataplane: 'azure', networkPolicy: 'none', pools: [linux('system', 'System', 1, 30), windows('win19', '17763.1935', 'docker')] },
-  // Azure NPM: Overlay requires uninstalling it first (seed 000); Cilium replaces it (NPM on Linux retires 2028-09-30).
+  // Azure NPM on node subnet: Overlay refuses a policy engine, but the Cilium update replaces NPM first (seed 000:
+  // either order), so the plan is Cilium then Overlay (NPM on Linux retires 2028-09-30).
   { resourceGroup: 'rg-shop-prd', name: 'aks-shop-prd', kubernetesVersion: '1.31.8', ipam: 'nodeSubnet', dataplane: 'azure', networkPolicy: 'azure', pools: [linux('system', 'System', 3, 30)], policies: 'ipblock-all', maintenance: true },
   // kubenet with Calico: Overlay requires uninstalling Calico first (seed 000 § Update the IPAM mode).
   { resourceGroup: 'rg-ledger-prd', name: 'aks-ledger-prd', kubernetesVersion: '1.30.12', ipam: 'kubenet', dataplane: 'azure', networkPolicy: 'calico', pools: [linux('system', 'System', 3, 110)], policies: 'default-deny', identity: 'UserAssigned' },

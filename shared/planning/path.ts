@@ -21,16 +21,19 @@ export function planPath(current: CurrentState, target: Target): Step[] {
   // mode (same section). For an Overlay target a dynamic-IP cluster still lists ipam:overlay; the rule
   // catalog blocks it (seed 000 § Update the IPAM mode to Azure CNI Overlay: no dynamic IP allocation).
   const needOverlay = current.ipam !== 'overlay' && (targetWantsOverlay(target) || (needCilium && current.ipam === 'kubenet'));
-  const steps: Step[] = [];
-  // IPAM and data plane are two separate operations (seed 000 § Update considerations); Overlay goes first
-  // because kubenet needs that order and either order is allowed otherwise.
-  if (needOverlay) steps.push('ipam:overlay');
+  // IPAM and data plane are two separate operations, in either order (seed 000 § Update considerations).
+  // Overlay goes first, because kubenet needs that order — except on a node-subnet cluster running Azure NPM
+  // or Calico: Overlay refuses a network policy engine (seed 000 § Update the IPAM mode), while the Cilium
+  // update uninstalls that engine and replaces it with Cilium, after which Overlay is allowed.
+  const ciliumFirst = needOverlay && needCilium && current.ipam === 'nodeSubnet' && (current.networkPolicy === 'azure' || current.networkPolicy === 'calico');
+  const cilium: Step[] = [];
   if (needCilium) {
     // NAP clusters can't be updated to Cilium: disable NAP before, re-enable after (seed 000 § Update
     // considerations). NAP supports Overlay, so ipam:overlay is not wrapped (aks-facts.md § Disabling NAP).
-    if (current.nap === 'Auto') steps.push('nap:disable');
-    steps.push('dataplane:cilium');
-    if (current.nap === 'Auto') steps.push('nap:enable');
+    if (current.nap === 'Auto') cilium.push('nap:disable');
+    cilium.push('dataplane:cilium');
+    if (current.nap === 'Auto') cilium.push('nap:enable');
   }
-  return steps;
+  const overlay: Step[] = needOverlay ? ['ipam:overlay'] : [];
+  return ciliumFirst ? [...cilium, ...overlay] : [...overlay, ...cilium];
 }

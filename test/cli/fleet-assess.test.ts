@@ -75,12 +75,14 @@ describe('fleet assess -o json, target overlay+cilium', () => {
     expect(a.current.nap).toBe('Auto');
   });
 
-  it('Calico cluster: blocked, Overlay needs the network policy engine gone', () => {
+  it('Calico cluster on node subnet: ready, Cilium first (it replaces Calico, which Overlay refuses), then Overlay', () => {
+    // seed 000 § Update considerations: the two updates run in either order, and Cilium uninstalls and
+    // replaces Azure NPM or Calico; § Update the IPAM mode: Overlay needs no network policy engine.
     const a = out['aks-calico'];
-    expect(a.verdict).toBe('blocked');
-    const blockers = a.findings.filter((f) => f.severity === 'blocker');
-    expect(blockers.length).toBeGreaterThanOrEqual(1);
-    expect(blockers.some((f) => /calico/i.test(f.message) && f.source.startsWith('000_c747be24177f73a8.txt'))).toBe(true);
+    expect(a.verdict).toBe('ready');
+    expect(a.steps).toEqual(['dataplane:cilium', 'ipam:overlay']);
+    expect(a.findings.filter((f) => f.severity === 'blocker')).toEqual([]);
+    expect(a.findings.some((f) => f.severity === 'warning' && /calico/i.test(f.message) && f.source.startsWith('000_c747be24177f73a8.txt'))).toBe(true);
   });
 
   it('dynamic IP cluster: blocked for Overlay', () => {
@@ -203,7 +205,7 @@ describe('fleet assess output formats', () => {
     expect(row('aks-cilium').split(/\s{2,}/)).toEqual(['aks-cilium', 'rg-platform', 'compliant', '0']);
     expect(row('aks-windows').split(/\s{2,}/).slice(0, 3)).toEqual(['aks-windows', 'rg-win', 'blocked']);
     expect(Number(row('aks-windows').split(/\s{2,}/)[3])).toBeGreaterThanOrEqual(1);
-    expect(lines[lines.length - 1]).toBe('ready: 3  blocked: 3  compliant: 1  (7 clusters)');
+    expect(lines[lines.length - 1]).toBe('ready: 4  blocked: 2  compliant: 1  (7 clusters)');
   });
 
   it('none prints nothing and succeeds', () => {
@@ -219,7 +221,7 @@ describe('fleet assess --query', () => {
     const run = aksnet([...base, '--query', "[?verdict=='blocked'].id", '-o', 'tsv']);
     expect(run.code).toBe(0);
     expect(run.stdout.trimEnd().split('\n').sort()).toEqual(
-      [clusterId('rg-apps', 'aks-calico'), clusterId('rg-apps', 'aks-dynamic'), clusterId('rg-win', 'aks-windows')].sort(),
+      [clusterId('rg-apps', 'aks-dynamic'), clusterId('rg-win', 'aks-windows')].sort(),
     );
   });
 
@@ -236,7 +238,7 @@ describe('fleet assess --query', () => {
 
   it('a scalar result prints as is in tsv', () => {
     const run = aksnet([...base, '--query', "length([?verdict=='ready'])", '-o', 'tsv']);
-    expect(run.stdout).toBe('3\n');
+    expect(run.stdout).toBe('4\n');
   });
 });
 

@@ -24,8 +24,9 @@ const EXPECTED: Record<string, { result: string; why: string }> = {
   'aks-erp-prd': { result: 'blocked', why: 'cilium.windows-pools' },
   // Windows on Docker cannot move to Overlay (seed 000 § Update the IPAM mode).
   'aks-erp-dev': { result: 'blocked', why: 'overlay.windows-docker' },
-  // Azure NPM / Calico must be uninstalled before Overlay (seed 000 § Update the IPAM mode).
-  'aks-shop-prd': { result: 'blocked', why: 'overlay.network-policy-engine' },
+  // Node subnet + Azure NPM: Cilium first replaces NPM, then Overlay (seed 000 § Update considerations: either order).
+  'aks-shop-prd': { result: 'migrated', why: 'Cilium replaces NPM, then Overlay' },
+  // Kubenet + Calico: kubenet must move to Overlay first, and Overlay refuses Calico (seed 000 § Update the IPAM mode).
   'aks-ledger-prd': { result: 'blocked', why: 'overlay.network-policy-engine' },
   // Overlay needs Kubernetes 1.27 (seed 000 § Update the IPAM mode).
   'aks-legacy-dev': { result: 'blocked', why: 'overlay.kubernetes-version' },
@@ -114,11 +115,13 @@ it('npm start: the staged rollout of the sample fleet runs to the end in under 2
     }
     if (e.result === 'migrated') expect(c.error).toBeNull();
   }
-  // Steps per migrated cluster, as seed 000 orders them: Overlay first, Cilium second; NAP around Cilium.
+  // Steps per migrated cluster, as seed 000 allows them: Overlay first, Cilium second, unless a policy engine
+  // needs Cilium to replace it first; NAP around Cilium.
   const steps = (name: string): string[] => (report.clusters.find((c) => c.name === name)?.steps ?? []).map((s) => `${s.step}:${s.status}`);
   expect(steps('aks-payments-prd')).toEqual(['ipam:overlay:done', 'dataplane:cilium:done']);
   expect(steps('aks-api-prd')).toEqual(['dataplane:cilium:done']);
   expect(steps('aks-batch-prd')).toEqual(['nap:disable:done', 'dataplane:cilium:done', 'nap:enable:done']);
+  expect(steps('aks-shop-prd')).toEqual(['dataplane:cilium:done', 'ipam:overlay:done']);
   // Read from the simulator's own log and state: nothing written to a blocked or compliant cluster, NAP back to Auto.
   expect(report.checks).toEqual({ writesToUntouchedClusters: 0, napModes: { 'aks-batch-prd': 'Auto' } });
 }, 200_000);
