@@ -1,12 +1,17 @@
 /**
  * Bench: offline fleet assessment through the real CLI binary, and the cost of `aksnet --help`.
  *
- *   npm run build && node dist/bench/assess.js [--clusters 10000] [--subscriptions 50] [--runs 3] [--without-kubernetes]
+ *   npm run build && node dist/bench/assess.js [--clusters 10000] [--subscriptions 50] [--runs 3] [--without-kubernetes] [--bin bin/aksnet.js]
  *
  * Generates a synthetic fleet (sim/generate.ts), writes it to bench/out/, then times
  * `node bin/aksnet.js fleet assess --snapshot FILE --target overlay+cilium -o json > /dev/null`
  * (wall time, peak RSS of the CLI process) and `node bin/aksnet.js --help` (median of several runs),
  * and prints a markdown table against the goals: assess ≤ 2 s and ≤ 300 MB, help ≤ 0.25 s.
+ *
+ * `fleet assess --snapshot` assesses each cluster while the file is read (cli/snapshotFile.ts), so reading
+ * and assessing are one phase then (its DEBUG line ends in "(streamed)"); a file the streaming reader
+ * hands over is read whole first and the two phases are timed apart. `--bin` runs another launcher
+ * (a copy of bin/ and dist/ with a change under test) against the same snapshot.
  *
  * Peak RSS is read inside the CLI process (process.resourceUsage().maxRSS at exit, through a one-line
  * `node -e` wrapper) so the bench does not depend on GNU time being installed.
@@ -18,7 +23,7 @@ import * as path from 'node:path';
 import { generateFleet } from '../sim/generate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'aksnet.js');
+const BIN = path.resolve(textOption('--bin') ?? path.join(ROOT, 'bin', 'aksnet.js'));
 const OUT = path.join(ROOT, 'bench', 'out');
 
 interface Run {
@@ -28,6 +33,11 @@ interface Run {
   rssMb: number;
   code: number;
   stderr: string;
+}
+
+function textOption(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
 }
 
 function option(name: string, fallback: number): number {
@@ -76,6 +86,12 @@ function main(): number {
     process.stderr.write("ERROR: dist/cli/main.js is missing. Run 'npm run build' first.\n");
     return 2;
   }
+  if (!fs.existsSync(BIN)) {
+    process.stderr.write(`ERROR: --bin ${BIN} does not exist. Give the path of an aksnet launcher such as bin/aksnet.js.\n`);
+    return 2;
+  }
+  // Other work shares the machine: the load when the bench starts is part of the figures.
+  const loadAtStart = os.loadavg()[0];
 
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, `fleet-${clusters}${withKubernetes ? '' : '-arm-only'}.json`);
@@ -103,8 +119,9 @@ function main(): number {
 
   const assessMs = median(assessRuns.map((r) => r.wallMs));
   const phase = (re: RegExp): number => median(assessRuns.map((r) => Number(re.exec(r.stderr)?.[1] ?? NaN)));
-  const readMs = phase(/^DEBUG: read \d+ resources from .* in (\d+) ms$/m);
-  const evalMs = phase(/^INFO: assessed \d+ clusters? for target \S+ in (\d+) ms$/m);
+  const streamed = assessRuns.every((r) => /^DEBUG: read \d+ resources from .* \(streamed\)$/m.test(r.stderr));
+  const readMs = phase(/^DEBUG: read \d+ resources from .* in (\d+) ms/m);
+  const evalMs = streamed ? 0 : phase(/^INFO: assessed \d+ clusters? for target \S+ in (\d+) ms$/m);
   const assessRss = Math.max(...assessRuns.map((r) => r.rssMb));
   const helpMs = median(helpRuns.map((r) => r.wallMs));
   const helpRss = median(helpRuns.map((r) => r.rssMb));
@@ -114,14 +131,19 @@ function main(): number {
     '|---|---|---|---|',
     `| \`fleet assess -o json\` wall time (median of ${runs}) | ${(assessMs / 1000).toFixed(2)} s | ≤ 2 s | ${ok(assessMs <= 2000)} |`,
     `| \`fleet assess -o json\` CPU time, user + system (median of ${runs}) | ${(median(assessRuns.map((r) => r.cpuMs)) / 1000).toFixed(2)} s | | |`,
-    `| … of which reading, parsing and validating the snapshot | ${(readMs / 1000).toFixed(2)} s | | |`,
-    `| … of which assessing (normalize, plan, rules) | ${(evalMs / 1000).toFixed(2)} s | | |`,
+    ...(streamed
+      ? [`| … of which reading, validating and assessing, interleaved (streamed) | ${(readMs / 1000).toFixed(2)} s | | |`]
+      : [
+          `| … of which reading, parsing and validating the snapshot (whole file) | ${(readMs / 1000).toFixed(2)} s | | |`,
+          `| … of which assessing (normalize, plan, rules) | ${(evalMs / 1000).toFixed(2)} s | | |`,
+        ]),
     `| … the rest (Node start-up, module loading, JSON output) | ${((assessMs - readMs - evalMs) / 1000).toFixed(2)} s | | |`,
     `| \`fleet assess -o json\` peak RSS (max of ${runs}) | ${assessRss.toFixed(0)} MB | ≤ 300 MB | ${ok(assessRss <= 300)} |`,
     `| \`aksnet --help\` wall time (median of ${helpRuns.length}) | ${(helpMs / 1000).toFixed(3)} s | ≤ 0.25 s | ${ok(helpMs <= 250)} |`,
     `| \`aksnet --help\` CPU time (median) | ${(median(helpRuns.map((r) => r.cpuMs)) / 1000).toFixed(3)} s | | |`,
     `| \`aksnet --help\` peak RSS (median) | ${helpRss.toFixed(0)} MB | | |`,
-    `| machine: ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at the end | | | |`,
+    `| each run: wall / CPU / peak RSS | ${assessRuns.map((r) => `${(r.wallMs / 1000).toFixed(2)} s / ${(r.cpuMs / 1000).toFixed(2)} s / ${r.rssMb.toFixed(0)} MB`).join('; ')} | | |`,
+    `| machine: ${os.cpus().length} CPUs, 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end | | | |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return assessMs <= 2000 && assessRss <= 300 && helpMs <= 250 ? 0 : 1;

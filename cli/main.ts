@@ -11,7 +11,7 @@ import { CLIError, EXIT, UnrecognizedArgumentError, UnrecognizedCommandError, Us
 import { GLOBAL_ARGS } from './globals';
 import { commandArgs, commandHelp, groupHelp, PROGRAM } from './help';
 import { createLogger, levelFromFlags } from './log';
-import { compileQuery, formatOutput, type CompiledQuery } from './output';
+import { compileQuery, writeOutput, type CompiledQuery } from './output';
 import { closest, parseOptions } from './parse';
 import type { CommandContext, CommandGroupModule, CommandSpec, OutputFormat } from './types';
 
@@ -116,7 +116,7 @@ async function runCommand(command: CommandSpec, tokens: readonly string[], io: C
   const result = await handler(args, ctx);
   if (!command.streaming) {
     const shaped = query && result !== undefined ? query(result) : result;
-    io.stdout(formatOutput(shaped, format, { tableTransformer: command.tableTransformer, queried: query !== undefined, color: io.stdoutIsTTY }));
+    writeOutput(shaped, format, io.stdout, { tableTransformer: command.tableTransformer, queried: query !== undefined, color: io.stdoutIsTTY });
   }
   if (deferred) {
     io.stderr(`${errorLine(deferred)}\n`);

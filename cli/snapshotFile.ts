@@ -80,7 +80,7 @@ export function readSnapshotFile(file: string, opts: ReadSnapshotOptions = {}): 
  * Assesses a snapshot file while reading it (shared/assess.ts assessSnapshotStream): each cluster is
  * assessed as soon as its Kubernetes objects are read, then dropped, so a 10,000-cluster file never exists
  * whole in memory. Returns undefined whenever the file must be read whole instead (missing, unreadable,
- * a directory, invalid JSON, not a snapshot, an unusual ordering): readSnapshotFile then names the problem
+ * a directory, not a regular file, invalid JSON, not a snapshot, an unusual ordering): readSnapshotFile then names the problem
  * in its usual one line, or assesses the file as always, so every error stays exactly as it was.
  */
 export function assessSnapshotFileStreaming(file: string, options: AssessOptions, opts: ReadSnapshotOptions = {}): StreamedFleetAssessment | undefined {
@@ -91,6 +91,9 @@ export function assessSnapshotFileStreaming(file: string, options: AssessOptions
     return undefined; // readSnapshotFile names the problem
   }
   try {
+    // Only a regular file can be read again from the start when the streaming reader hands it over: a pipe
+    // (`--snapshot /dev/stdin`) would leave readSnapshotFile only the bytes not consumed yet.
+    if (!fs.fstatSync(fd).isFile()) return undefined;
     return assessSnapshotStream((buf) => fs.readSync(fd, buf), options);
   } catch (e) {
     // A read error (EISDIR for a directory, EIO...) is reported by readSnapshotFile; anything else is ours.
