@@ -12,4 +12,6 @@ module.exports = {
   moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/local/functionsCore.ts' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 60000,
+  // Most suites wait on servers and child processes, not the CPU: two workers on a 2-core machine beat one.
+  maxWorkers: 2,
 };
