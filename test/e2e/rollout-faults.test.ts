@@ -63,22 +63,32 @@ it('with 5xx, 429, operations ending Failed and competing 409s: every clean read
   // faults take one scope for every kind); 429s for everyone from a small ARM write bucket.
   h.sim.faults.set({ error500: 0.15, error503: 0.15, fail: 0.6, conflict: 0.3, seed: 11, scope: FAULTED.map((n) => clusterId(n, RG)) });
   h.sim.throttle.options = { ...DEFAULT_THROTTLING, writes: { bucket: 1, refillPerSecond: 1 } };
-  // A competing operation on a clean cluster, as an auto-upgrade would be (aks-facts: 409 OperationNotAllowed while
-  // another operation runs): 4 simulated hours, so it still runs when the rollout reaches the cluster. The cluster
-  // is not faulted: it must wait and still end migrated.
-  const competing = clusterId('fa-1', RG);
-  const rec = h.sim.world.cluster(competing);
-  if (!rec) throw new Error('fa-1 is not seeded');
-  h.sim.world.startOperation({ clusterKey: rec.key, resourceId: rec.resource.id, kind: 'Upgrading', subscriptionId: SUBSCRIPTION, location: rec.resource.location ?? 'eastus', principal: 'aks-auto-upgrade', competing: true, durationSimMs: 4 * 3600_000 });
   try {
+    // fa-1 comes last, behind an approval, so a competing operation can be started on it while the rest runs.
+    const competing = clusterId('fa-1', RG);
     const spec = writeSpec('faults', {
       name: 'faults',
       target: 'cilium',
       selector: { subscriptions: [SUBSCRIPTION], resourceGroups: [RG] },
-      stages: [{ name: 'all', maxConcurrency: 4 }],
+      stages: [
+        { name: 'first', selector: { ids: [...CLEAN, ...FAULTED].filter((n) => n !== 'fa-1').map((n) => clusterId(n, RG)) }, maxConcurrency: 4 },
+        { name: 'last', maxConcurrency: 1, approval: true },
+      ],
       failureBudget: { total: FAULTED.length },
     });
-    const r = await aksnet(['rollout', 'start', '--spec', spec, '--wait', '-o', 'json'], backendEnv(h), specDir);
+    const started = await aksnet(['rollout', 'start', '--spec', spec, '--no-wait', '--query', 'id', '-o', 'tsv'], backendEnv(h), specDir);
+    expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: '' });
+    const id = started.stdout.trim();
+    const gate = await aksnet(['rollout', 'wait', '--id', id, '--until', 'waitingForApproval', '--timeout', '150', '-o', 'json'], backendEnv(h), specDir);
+    expect(parseJson<RolloutView>(gate).status).toBe('waitingForApproval');
+    // A competing operation, as an auto-upgrade would be (aks-facts: 409 OperationNotAllowed while another operation
+    // runs): 4 simulated hours (7 s here), well inside the migration's 4-hour operation deadline on the host clock.
+    const rec = h.sim.world.cluster(competing);
+    if (!rec) throw new Error('fa-1 is not seeded');
+    const upgrade = h.sim.world.startOperation({ clusterKey: rec.key, resourceId: rec.resource.id, kind: 'Upgrading', subscriptionId: SUBSCRIPTION, location: rec.resource.location ?? 'eastus', principal: 'aks-auto-upgrade', competing: true, durationSimMs: 4 * 3600_000 });
+    const approved = await aksnet(['rollout', 'approve', '--id', id, '--stage', 'last'], backendEnv(h), specDir);
+    expect(approved.code).toBe(0);
+    const r = await aksnet(['rollout', 'wait', '--id', id, '--timeout', '150', '-o', 'json'], backendEnv(h), specDir);
     const view = parseJson<RolloutView>(r);
     expect(view.status).toBe('completed');
     const result = Object.fromEntries(view.clusters.map((c) => [c.name, c]));
@@ -88,7 +98,10 @@ it('with 5xx, 429, operations ending Failed and competing 409s: every clean read
     expect(h.sim.requests.faults.error500 + h.sim.requests.faults.error503).toBeGreaterThan(0);
     expect(h.sim.requests.throttled.arm).toBeGreaterThan(0);
     expect(faulted.some((op) => op.status === 'Failed')).toBe(true);
-    expect(writesTo(h, competing).filter((w) => w.status === 409 && w.principal !== 'aks-auto-upgrade').length).toBeGreaterThan(0);
+    // fa-1 waited for the competing operation: its own operation began only after that one ended.
+    const ours = operationsOn(h, competing).filter((op) => op.principal !== 'aks-auto-upgrade');
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.every((op) => op.start >= upgrade.endSim)).toBe(true);
 
     // Every ready cluster without an injected fault is migrated, and its ARM state says so.
     for (const name of CLEAN) {
