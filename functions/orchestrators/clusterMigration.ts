@@ -25,13 +25,6 @@ const MAX_STEP_RESTARTS = 2;
 const DEFAULT_POLL_SECONDS = 30;
 const MIN_POLL_SECONDS = 5;
 const MAX_POLL_SECONDS = 300;
-/**
- * While an operation runs, polls spread out with its age (a quarter of the time it has run, at most a minute),
- * never sooner than ARM's Retry-After: a 20-minute reimage is polled about 30 times instead of every 15 s, and
- * its end is seen at most a minute late (5 %).
- */
-const AGE_POLL_DIVISOR = 4;
-const MAX_AGE_POLL_SECONDS = 60;
 /** Wait after a 409 without Retry-After. */
 const BUSY_WAIT_SECONDS = 60;
 const LOCK_POLL_SECONDS = 300;
@@ -106,8 +99,7 @@ function* waitForWindow(context: OrchestrationContext, state: RunState, operatio
 
 /** Follows one accepted operation to its end; never abandoned, not even on cancel. */
 function* follow(context: OrchestrationContext, state: RunState, started: OperationStarted, label: string): Generator<Task, OperationStatus, unknown> {
-  const begun = now(context);
-  const deadline = addSeconds(begun, (state.input.operationDeadlineMinutes ?? 240) * 60);
+  const deadline = addSeconds(now(context), (state.input.operationDeadlineMinutes ?? 240) * 60);
   let wait = clamp(started.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
   for (;;) {
     setPhase(context, label, { polling: true });
@@ -115,9 +107,7 @@ function* follow(context: OrchestrationContext, state: RunState, started: Operat
     const status = yield* callOrStop<OperationStatus>(context, ACTIVITIES.pollOperation, { handle: started.handle });
     if (status.status !== 'InProgress') return status;
     if (now(context) >= deadline) return { status: 'InProgress' };
-    const ageSeconds = (now(context).getTime() - begun.getTime()) / 1000;
-    const byAge = Math.min(ageSeconds / AGE_POLL_DIVISOR, MAX_AGE_POLL_SECONDS);
-    wait = clamp(Math.max(status.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, byAge), MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+    wait = clamp(status.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
   }
 }
 
