@@ -3,6 +3,7 @@
  * types): the group files load these with the command table.
  */
 import type { TableTransformer } from '../types';
+import type { RolloutListItem } from './client';
 
 /** One cluster of a rollout in `rollout show -o json`: `{ id, result, steps, findings, error }` and where it stood. */
 export interface ClusterView {
@@ -22,13 +23,7 @@ export interface ClusterView {
 }
 
 /** `rollout show|wait|start --wait -o json`. */
-export interface RolloutView {
-  id: string;
-  name?: string;
-  status: string;
-  runtimeStatus: string;
-  target?: string;
-  total?: number;
+export interface RolloutView extends Pick<RolloutListItem, 'id' | 'name' | 'status' | 'runtimeStatus' | 'target' | 'total'> {
   stages: Array<{ name: string; status: string; size?: number; counts: Record<string, number> }>;
   counts: Record<string, number>;
   verdictCounts: Record<string, number>;
