@@ -7,7 +7,7 @@ import { armIdKey, vnetIdOfSubnet } from '../../shared/arm/id';
 import type { Assessment } from '../../shared/model/assessment';
 import { parseSnapshot } from '../../shared/model/snapshot';
 import { startSimulator, type RunningSimulator } from '../../sim/server';
-import { aksnetAsync, clustersOf, liveFleet, subArgs, type LiveFleet } from './live-support';
+import { aksnetAsync, expectReadsOnly, clustersOf, liveFleet, subArgs, type LiveFleet } from './live-support';
 import { ensureBuilt, json } from './support';
 
 jest.setTimeout(60_000);
@@ -28,12 +28,6 @@ beforeAll(async () => {
 
 afterAll(async () => live?.close());
 
-/** The simulator logged no write, and every ARM call but GET was listClusterUserCredential (a POST that changes nothing). */
-function expectReadsOnly(): void {
-  expect(sim.world.log).toEqual([]);
-  const notGet = Object.entries(sim.requests.byResource).flatMap(([p, methods]) => Object.keys(methods).filter((m) => m !== 'GET').map((m) => `${m} ${p.replace(/^.*\/managedclusters\/[^/]+/, '')}`));
-  expect(new Set(notGet)).toEqual(new Set(['POST /listclusterusercredential']));
-}
 
 describe('cluster preflight and plan, live', () => {
   it('give what they give on the snapshot, by -g/-n with --subscription, AZURE_SUBSCRIPTION_ID, or --ids', async () => {
@@ -56,7 +50,7 @@ describe('cluster preflight and plan, live', () => {
     expect(planLive.code).toBe(0);
     expect(planLive.stdout).toBe(planOff.stdout);
     expect(planLive.stderr).toBe(planOff.stderr);
-    expectReadsOnly();
+    expectReadsOnly(sim);
   });
 
   it('an unknown cluster exits 3 with one line naming it and how to list the clusters', async () => {

@@ -125,3 +125,10 @@ export async function liveFleet(clusters: number, subscriptions: number, seed: s
     },
   };
 }
+
+/** The simulator logged no write, and every ARM call but GET was listClusterUserCredential (a POST that changes nothing). */
+export function expectReadsOnly(sim: RunningSimulator): void {
+  expect(sim.world.log).toEqual([]);
+  const notGet = Object.entries(sim.requests.byResource).flatMap(([p, methods]) => Object.keys(methods).filter((m) => m !== 'GET').map((m) => `${m} ${p.replace(/^.*\/managedclusters\/[^/]+/, '')}`));
+  expect(new Set(notGet)).toEqual(new Set(['POST /listclusterusercredential']));
+}
