@@ -4,52 +4,27 @@
  * made to fail, and a failed one carries AKS's code; no PUT ever overlapped a running operation.
  */
 jest.mock('@azure/functions-core', () => jest.requireActual('../../local/functionsCore'), { virtual: true });
-import path from 'node:path';
-import { startHost, type RunningHost } from '../../local/host';
-import { startSimulator, type RunningSimulator } from '../../sim/server';
-import { createAzureClients, type AzureClients } from '../../shared/azure/clients';
-import { armOperations } from '../../shared/azure/operations';
-import { kubernetesActions, type KubernetesActions } from '../../shared/kube/actions';
-import { MemoryResultStore } from '../../shared/rollout/store';
-import { factsReader, fleetDiscovery, setDependencyFactory } from '../../functions/dependencies';
 import type { RolloutReport } from '../../functions/contracts';
+import type { RunningHost } from '../../local/host';
+import type { RunningSimulator } from '../../sim/server';
+import type { MemoryResultStore } from '../../shared/rollout/store';
+import { startAppOnSimulator, type AppOnSimulator } from './support/appOnSimulator';
 import { ORCHESTRATIONS } from '../../functions/names';
 import type { RolloutSpec } from '../../shared/rollout/spec';
 import { clusterId, nodeSubnetCluster, nsg, snapshotOf, SUBSCRIPTION, vnet } from '../support/arm';
 
 const names = Array.from({ length: 8 }, (_, i) => `f-${i}`);
+let app: AppOnSimulator;
 let sim: RunningSimulator;
 let host: RunningHost;
-let clients: AzureClients;
-const store = new MemoryResultStore();
-let kube: KubernetesActions;
+let store: MemoryResultStore;
 
 beforeAll(async () => {
-  sim = await startSimulator({
-    snapshot: snapshotOf([...names.map((name) => nodeSubnetCluster({ name })), vnet(), nsg()]),
-    timeScale: 0.0005,
-    throttling: false,
-    faults: '500=0.05,503=0.05,drop=0.03,conflict=0.15,fail=0.15,seed=11',
-  });
-  clients = createAzureClients({ endpoint: sim.armEndpoint, caCertPath: sim.caCertPath, retryDelayInMs: 20 });
-  kube = kubernetesActions(clients);
-  setDependencyFactory(() => ({
-    clusters: armOperations(clients),
-    kube,
-    facts: factsReader(clients),
-    discovery: fleetDiscovery(clients),
-    results: store,
-    locks: store,
-  }));
-  host = await startHost({ entry: path.join(__dirname, '../../functions/index.ts'), clockScale: 1000, timers: false, log: () => undefined });
+  app = await startAppOnSimulator({ snapshot: snapshotOf([...names.map((name) => nodeSubnetCluster({ name })), vnet(), nsg()]), faults: '500=0.05,503=0.05,drop=0.03,conflict=0.15,fail=0.15,seed=11', retryDelayInMs: 20 });
+  ({ sim, host, store } = app);
 }, 60_000);
 
-afterAll(async () => {
-  await host?.stop();
-  clients?.close();
-  kube?.close();
-  await sim?.stop();
-});
+afterAll(async () => app?.close());
 
 it('survives transient faults and competing operations; only clusters whose operation failed end failed', async () => {
   const spec: RolloutSpec = { name: 'faults', target: 'cilium', selector: { subscriptions: [SUBSCRIPTION] }, stages: [{ name: 'all', maxConcurrency: 4 }], failureBudget: { total: 8 } };

@@ -1,54 +1,35 @@
 /**
  * End to end below the CLI: the real Functions app on the local host, the real SDK clients and Kubernetes client
- * through the migration ports (shared/migration/gatewayPorts.ts), against the AKS simulator over HTTPS.
+ * through the migration ports (shared/azure/operations.ts, shared/kube/actions.ts), against the AKS simulator over HTTPS.
  * Assertions read the simulator's operation log and ARM state.
  */
 jest.mock('@azure/functions-core', () => jest.requireActual('../../local/functionsCore'), { virtual: true });
-import path from 'node:path';
-import { startHost, type RunningHost } from '../../local/host';
-import { startSimulator, type RunningSimulator } from '../../sim/server';
-import { createAzureClients, type AzureClients } from '../../shared/azure/clients';
-import { armOperations } from '../../shared/azure/operations';
-import { kubernetesActions, type KubernetesActions } from '../../shared/kube/actions';
 import { beginStep, pollOperation } from '../../shared/migration/operations';
-import { MemoryResultStore } from '../../shared/rollout/store';
-import { factsReader, fleetDiscovery, setDependencyFactory } from '../../functions/dependencies';
 import type { RolloutReport } from '../../functions/contracts';
+import type { RunningHost } from '../../local/host';
+import type { RunningSimulator } from '../../sim/server';
+import type { AzureClients } from '../../shared/azure/clients';
+import type { KubernetesActions } from '../../shared/kube/actions';
+import type { MemoryResultStore } from '../../shared/rollout/store';
+import { startAppOnSimulator, type AppOnSimulator } from './support/appOnSimulator';
+import { armOperations } from '../../shared/azure/operations';
 import { ORCHESTRATIONS } from '../../functions/names';
 import type { RolloutSpec } from '../../shared/rollout/spec';
 import { clusterId, kubenetCluster, nodeSubnetCluster, nsg, overlayCluster, snapshotOf, SUBSCRIPTION, vnet } from '../support/arm';
 
+let app: AppOnSimulator;
 let sim: RunningSimulator;
 let host: RunningHost;
 let clients: AzureClients;
-const store = new MemoryResultStore();
+let store: MemoryResultStore;
 let kube: KubernetesActions;
 
 beforeAll(async () => {
-  sim = await startSimulator({
-    snapshot: snapshotOf([nodeSubnetCluster({ name: 'ns-1' }), nodeSubnetCluster({ name: 'ns-npm', networkProfile: { networkPolicy: 'azure' } }), nodeSubnetCluster({ name: 'ns-busy' }), overlayCluster({ name: 'ov-nap', nodeProvisioningProfile: { mode: 'Auto' } }), kubenetCluster({ name: 'legacy' }), vnet(), nsg()]),
-    timeScale: 0.0005,
-    throttling: false,
-  });
-  clients = createAzureClients({ endpoint: sim.armEndpoint, caCertPath: sim.caCertPath });
-  kube = kubernetesActions(clients);
-  setDependencyFactory(() => ({
-    clusters: armOperations(clients),
-    kube,
-    facts: factsReader(clients),
-    discovery: fleetDiscovery(clients),
-    results: store,
-    locks: store,
-  }));
-  host = await startHost({ entry: path.join(__dirname, '../../functions/index.ts'), clockScale: 1000, timers: false, log: () => undefined });
+  app = await startAppOnSimulator({ snapshot: snapshotOf([nodeSubnetCluster({ name: 'ns-1' }), nodeSubnetCluster({ name: 'ns-npm', networkProfile: { networkPolicy: 'azure' } }), nodeSubnetCluster({ name: 'ns-busy' }), overlayCluster({ name: 'ov-nap', nodeProvisioningProfile: { mode: 'Auto' } }), kubenetCluster({ name: 'legacy' }), vnet(), nsg()]) });
+  ({ sim, host, clients, store, kube } = app);
 }, 60_000);
 
-afterAll(async () => {
-  await host?.stop();
-  clients?.close();
-  kube?.close();
-  await sim?.stop();
-});
+afterAll(async () => app?.close());
 
 it('migrates a fleet to Cilium through the real SDK against the simulator, NAP handled around it', async () => {
   const spec: RolloutSpec = { name: 'sim', target: 'cilium', selector: { subscriptions: [SUBSCRIPTION], excludes: [clusterId('ns-npm'), clusterId('ns-busy')] }, stages: [{ name: 'all', maxConcurrency: 2 }], failureBudget: { total: 5 } };
