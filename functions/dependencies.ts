@@ -2,6 +2,11 @@
  * The composition root of the Functions app: what the activities talk to. Built once per process from app
  * settings by a factory. The lead wires `createDependenciesFromEnvironment` to shared/azure (the gateway) and to
  * the result store of the host (SQLite locally, Table storage in Azure); tests call `setDependencyFactory`.
+ *
+ * Store choice (results, locks, remediation decisions): AKSNET_TABLE_ENDPOINT set → Table storage in the app's
+ * storage account with the app's identity (shared/storage/tables.ts), shared by every instance of the app;
+ * AKSNET_TABLE_CONNECTION_STRING set → the same against Azurite (development only); neither → SQLite
+ * (AKSNET_RESULTS_DB, in memory when unset): the local host, one process.
  */
 import { armIdKey } from '../shared/arm/id';
 import { createAzureClients, type AzureClients } from '../shared/azure/clients';
@@ -10,8 +15,13 @@ import { normalizeFleet } from '../shared/model/normalize';
 import { armOperations } from '../shared/azure/operations';
 import { kubernetesActions } from '../shared/kube/actions';
 import type { ClusterFactsReader, ClusterKubernetes, ClusterOperations, FleetDiscovery } from '../shared/migration/ports';
+import { SqliteDecisionStore } from '../shared/remediation/sqliteDecisionStore';
+import type { DecisionStore } from '../shared/remediation/store';
+import { TableDecisionStore, type RolloutFacts } from '../shared/remediation/tableDecisionStore';
 import { SqliteResultStore } from '../shared/rollout/sqliteStore';
 import type { ClusterLocks, ResultStore } from '../shared/rollout/store';
+import { TableResultStore } from '../shared/rollout/tableStore';
+import { DECISIONS_TABLE_SETTING, LOCKS_TABLE_SETTING, RESULTS_TABLE_SETTING, TABLE_CONNECTION_STRING_SETTING, TABLE_ENDPOINT_SETTING, tablesFromSettings } from '../shared/storage/tables';
 
 export interface Dependencies {
   clusters: ClusterOperations;
@@ -26,6 +36,27 @@ export type DependencyFactory = (env: NodeJS.ProcessEnv) => Dependencies | Promi
 
 /** Where the local host keeps per-cluster results and locks (a SQLite file); in memory when unset. */
 export const RESULTS_DB_SETTING = 'AKSNET_RESULTS_DB';
+
+/** The remediation decision store, which also answers what remediation asks of the rollout side. */
+export type RemediationStore = DecisionStore & RolloutFacts & { close?(): void };
+
+/** The settings that choose the stores: a change of any of them means new stores. */
+export function storeSettingsKey(env: NodeJS.ProcessEnv): string {
+  const names = [TABLE_ENDPOINT_SETTING, TABLE_CONNECTION_STRING_SETTING, RESULTS_TABLE_SETTING, LOCKS_TABLE_SETTING, DECISIONS_TABLE_SETTING, RESULTS_DB_SETTING];
+  return JSON.stringify(names.map((n) => env[n] ?? null));
+}
+
+/** Results + locks: Table storage when configured, else SQLite (see the header). */
+export function resultStoreFromSettings(env: NodeJS.ProcessEnv): ResultStore & ClusterLocks {
+  const tables = tablesFromSettings(env);
+  return tables ? new TableResultStore(tables) : new SqliteResultStore(env[RESULTS_DB_SETTING] ?? ':memory:');
+}
+
+/** Remediation decisions: Table storage when configured (beside the results and locks), else SQLite. */
+export function decisionStoreFromSettings(env: NodeJS.ProcessEnv): RemediationStore {
+  const tables = tablesFromSettings(env);
+  return tables ? new TableDecisionStore(tables.decisions, new TableResultStore(tables)) : new SqliteDecisionStore(env[RESULTS_DB_SETTING] ?? ':memory:');
+}
 
 /** Facts of one cluster, fresh from ARM and its Kubernetes API, through the gateway's collector. */
 export function factsReader(clients: AzureClients): ClusterFactsReader {
@@ -63,11 +94,11 @@ export function fleetDiscovery(clients: AzureClients): FleetDiscovery {
 /**
  * Reads the app settings and builds the real dependencies: the gateway (AKSNET_ARM_ENDPOINT / AKSNET_CA_CERT for
  * the simulator, else Azure with DefaultAzureCredential), the migration ports over it, and the result store
- * (AKSNET_RESULTS_DB: a SQLite file; in memory when unset). Azure would put a Table storage ResultStore here.
+ * (Table storage with AKSNET_TABLE_ENDPOINT; else AKSNET_RESULTS_DB: a SQLite file, in memory when unset).
  */
 export const createDependenciesFromEnvironment: DependencyFactory = (env) => {
   const clients = createAzureClients();
-  const store = new SqliteResultStore(env[RESULTS_DB_SETTING] ?? ':memory:');
+  const store = resultStoreFromSettings(env);
   return {
     clusters: armOperations(clients),
     kube: kubernetesActions(clients),

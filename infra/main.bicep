@@ -178,6 +178,7 @@ module app 'modules/functionApp.bicep' = {
     identityPrincipalId: identity.outputs.appIdentityPrincipalId
     storageAccountName: storage.outputs.storageAccountName
     blobEndpoint: storage.outputs.blobEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     taskHubName: hubName

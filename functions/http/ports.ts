@@ -10,21 +10,21 @@ import { assessCluster } from '../../shared/assess';
 import type { ApiPorts, PreflightFailure } from '../../shared/api/ports';
 import type { InstanceStatus } from '../../shared/api/summary';
 import type { Target } from '../../shared/model/assessment';
-import { SqliteDecisionStore } from '../../shared/remediation/sqliteDecisionStore';
-import { dependencies, RESULTS_DB_SETTING } from '../dependencies';
+import { decisionStoreFromSettings, dependencies, storeSettingsKey, type RemediationStore } from '../dependencies';
 import { EVENTS, ORCHESTRATIONS } from '../names';
 
-let decisions: { file: string; store: SqliteDecisionStore } | undefined;
+let decisions: { key: string; store: RemediationStore } | undefined;
 
 /**
- * The remediation decision store: SQLite in the results database (AKSNET_RESULTS_DB), one per process.
- * Unset → in memory, like the result store (decisions then last as long as the process).
+ * The remediation decision store, one per process, chosen like the result store (functions/dependencies.ts):
+ * Table storage when AKSNET_TABLE_ENDPOINT is set, else SQLite in the results database (AKSNET_RESULTS_DB;
+ * unset → in memory: decisions then last as long as the process).
  */
-export function decisionStore(): SqliteDecisionStore {
-  const file = process.env[RESULTS_DB_SETTING] ?? ':memory:';
-  if (decisions?.file !== file) {
-    decisions?.store.close();
-    decisions = { file, store: new SqliteDecisionStore(file) };
+export function decisionStore(): RemediationStore {
+  const key = storeSettingsKey(process.env);
+  if (decisions?.key !== key) {
+    decisions?.store.close?.();
+    decisions = { key, store: decisionStoreFromSettings(process.env) };
   }
   return decisions.store;
 }
@@ -39,21 +39,25 @@ function iso(d: Date | string | undefined): string | undefined {
   return d instanceof Date ? d.toISOString() : String(d);
 }
 
+/** The client's status object as the API's InstanceStatus (times as ISO strings). */
+function statusOf(s: df.DurableOrchestrationStatus): InstanceStatus & { name: string } {
+  const createdTime = iso(s.createdTime);
+  const lastUpdatedTime = iso(s.lastUpdatedTime);
+  return {
+    name: s.name,
+    instanceId: s.instanceId,
+    runtimeStatus: String(s.runtimeStatus),
+    customStatus: s.customStatus,
+    output: s.output,
+    ...(createdTime ? { createdTime } : {}),
+    ...(lastUpdatedTime ? { lastUpdatedTime } : {}),
+  };
+}
+
 /** The instance's status, or undefined when there is none. */
 export async function instanceStatus(client: df.DurableClient, instanceId: string): Promise<(InstanceStatus & { name: string }) | undefined> {
   try {
-    const s = await client.getStatus(instanceId, { showInput: false });
-    const createdTime = iso(s.createdTime);
-    const lastUpdatedTime = iso(s.lastUpdatedTime);
-    return {
-      name: s.name,
-      instanceId: s.instanceId,
-      runtimeStatus: String(s.runtimeStatus),
-      customStatus: s.customStatus,
-      output: s.output,
-      ...(createdTime ? { createdTime } : {}),
-      ...(lastUpdatedTime ? { lastUpdatedTime } : {}),
-    };
+    return statusOf(await client.getStatus(instanceId, { showInput: false }));
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -90,6 +94,14 @@ export function apiPorts(context: InvocationContext): ApiPorts {
       },
       async raise(instanceId, action, data) {
         await client.raiseEvent(instanceId, EVENTS[action], data);
+      },
+      // The instance query of the Durable client (it follows the continuation tokens itself); only rollouts.
+      async list(query) {
+        const all = await client.getStatusBy({
+          ...(query.runtimeStatus ? { runtimeStatus: query.runtimeStatus as df.OrchestrationRuntimeStatus[] } : {}),
+          ...(query.createdTimeTo ? { createdTimeTo: query.createdTimeTo } : {}),
+        });
+        return all.filter((s) => s.name.toLowerCase() === ORCHESTRATIONS.rollout.toLowerCase()).map(statusOf);
       },
     },
     results: {

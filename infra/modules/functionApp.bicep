@@ -34,6 +34,9 @@ param storageAccountName string
 @description('Blob endpoint of that account, e.g. https://<account>.blob.core.windows.net/')
 param blobEndpoint string
 
+@description('Table endpoint of that account, e.g. https://<account>.table.core.windows.net/: where the app keeps rollout results, cluster locks and remediation decisions.')
+param tableEndpoint string
+
 @description('Container the app package is deployed to.')
 param deploymentContainerName string
 
@@ -86,6 +89,13 @@ var appSettings = union({
   AZURE_CLIENT_ID: identityClientId
   // Durable task hub name; host.json: "hubName": "%AKSNET_TASK_HUB%".
   AKSNET_TASK_HUB: taskHubName
+  // Per-cluster rollout results, cluster locks and remediation decisions in Table storage of the same
+  // account, with the managed identity (shared/storage/tables.ts): shared by every instance of the app,
+  // so two instances never migrate one cluster at once. The tables are created on first use.
+  AKSNET_TABLE_ENDPOINT: tableEndpoint
+  AKSNET_RESULTS_TABLE: 'aksnetResults'
+  AKSNET_LOCKS_TABLE: 'aksnetLocks'
+  AKSNET_DECISIONS_TABLE: 'aksnetDecisions'
   // Who "aksnet itself" is, so the Event Grid handler ignores writes it made.
   AKSNET_IDENTITY_PRINCIPAL_ID: identityPrincipalId
   AKSNET_IDENTITY_CLIENT_ID: identityClientId

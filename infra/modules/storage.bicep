@@ -1,6 +1,7 @@
 // Storage for the Function App: the Flex Consumption deployment package, the Functions host
-// (AzureWebJobsStorage: leases, timers) and the Durable Functions task hub (Azure Storage provider:
-// queues, tables, blobs), plus the Event Grid dead-letter container.
+// (AzureWebJobsStorage: leases, timers), the Durable Functions task hub (Azure Storage provider:
+// queues, tables, blobs), aksnet's result, lock and decision tables, plus the Event Grid
+// dead-letter container.
 // Shared keys are disabled: every caller authenticates with Microsoft Entra ID (managed identities),
 // so no connection string or account key exists in any app setting.
 
@@ -111,8 +112,10 @@ resource appQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-// Purpose: the Durable task hub's History and Instances tables (orchestration state) and the
-// per-cluster result store kept in Table storage.
+// Purpose: the Durable task hub's History and Instances tables (orchestration state), and aksnet's
+// own tables (shared/storage/tables.ts; AKSNET_TABLE_ENDPOINT): per-cluster rollout results, the cluster
+// locks every app instance takes before migrating a cluster, and the remediation decisions. The app
+// creates its tables on first use, which this data role allows (tableServices/tables/write).
 resource appTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, appPrincipalId, '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3')
   scope: storage

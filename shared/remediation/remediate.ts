@@ -8,8 +8,12 @@
  * record fails, Event Grid redelivers, the event is not seen yet, the same deterministic instance id comes out
  * and the start is a no-op ('exists'). Recording first would lose the migration when the start then failed.
  * Events of one delivery are decided one after the other, so a burst inside one array is debounced too.
+ * Two deliveries deciding the same migration at once (a redelivery racing the first, on two app instances) are
+ * kept apart by a start claim in the decision store around the check-then-start: the loser fails its delivery,
+ * and Event Grid's retry then finds the instance started (or, if the winner died, the claim lapsed).
  * Any port failure is thrown: the trigger fails and Event Grid retries the delivery.
  */
+import { randomUUID } from 'node:crypto';
 import type { Target } from '../model/assessment';
 import { decide, eventCluster, needsClusterTags, type Decision } from './decide';
 import { parseGridEvents } from './events';
@@ -27,6 +31,26 @@ export interface RemediationPorts {
   /** Starts clusterMigration under the instance id; 'exists' when an instance with that id already exists. */
   startMigration(instanceId: string, clusterId: string, target: Target): Promise<'started' | 'exists'>;
   now?: () => Date;
+}
+
+/** How long a start claim lasts: far longer than one status read and start, far shorter than Event Grid's later retries. */
+export const START_CLAIM_SECONDS = 120;
+
+/** Starts the migration unless another delivery is starting it right now; true when this call started it. */
+async function startOnce(instanceId: string, clusterId: string, target: Target, ports: RemediationPorts, now: () => Date): Promise<boolean> {
+  const holder = randomUUID();
+  if (!(await ports.decisions.claimStart(instanceId, holder, now(), START_CLAIM_SECONDS))) {
+    throw new Error(`migration ${instanceId} is being started by another delivery right now: failing this delivery so that Event Grid retries it`);
+  }
+  let outcome: 'started' | 'exists';
+  try {
+    outcome = await ports.startMigration(instanceId, clusterId, target);
+  } catch (err) {
+    await ports.decisions.releaseStart(instanceId, holder).catch(() => undefined);
+    throw err;
+  }
+  await ports.decisions.releaseStart(instanceId, holder);
+  return outcome === 'started';
 }
 
 async function factsFor(decisionEvent: Parameters<typeof decide>[0], policy: RemediationPolicy, ports: RemediationPorts) {
@@ -59,7 +83,7 @@ export async function remediate(delivery: unknown, policy: RemediationPolicy, po
     const decision: Decision = decide(event, policy, await factsFor(event, policy, ports));
     let started: boolean | undefined;
     if (decision.action === 'migrate' && decision.instanceId && decision.clusterId) {
-      started = (await ports.startMigration(decision.instanceId, decision.clusterId, policy.target)) === 'started';
+      started = await startOnce(decision.instanceId, decision.clusterId, policy.target, ports, now);
       if (!started) decision.reason += ` (instance ${decision.instanceId} already exists: nothing new started)`;
     }
     const record = toRecord(decision, now(), started);

@@ -9,8 +9,9 @@
  * aksnet's own writes (`ClusterResult.correlationIds` inside `rollout_clusters.result_json`). Both tables are
  * created by SqliteResultStore; when they do not exist yet (no rollout ever ran) the answer is "no".
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { armIdKey } from '../arm/id';
+import { openSqlite } from '../storage/sqlite';
 import type { DecisionPage, DecisionQuery, DecisionRecord, DecisionStore } from './store';
 
 interface Row {
@@ -23,23 +24,28 @@ export class SqliteDecisionStore implements DecisionStore {
   private readonly insert: Database.Statement;
   private readonly eventRow: Database.Statement;
   private readonly lastMigrateRow: Database.Statement;
+  private readonly claimRow: Database.Statement;
+  private readonly claimPut: Database.Statement;
+  private readonly claimDelete: Database.Statement;
 
   constructor(file = ':memory:') {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS remediation_decisions (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, cluster_key TEXT, action TEXT NOT NULL,
         event_time TEXT NOT NULL, decided_at TEXT NOT NULL, record_json TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS remediation_decisions_event ON remediation_decisions (event_id);
       CREATE INDEX IF NOT EXISTS remediation_decisions_cluster ON remediation_decisions (cluster_key, action, event_time);
+      CREATE TABLE IF NOT EXISTS remediation_start_claims (instance_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires INTEGER NOT NULL);
     `);
     this.insert = this.db.prepare(
       'INSERT INTO remediation_decisions (event_id, cluster_key, action, event_time, decided_at, record_json) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.eventRow = this.db.prepare('SELECT 1 FROM remediation_decisions WHERE event_id = ? LIMIT 1');
     this.lastMigrateRow = this.db.prepare("SELECT MAX(event_time) AS t FROM remediation_decisions WHERE cluster_key = ? AND action = 'migrate'");
+    this.claimRow = this.db.prepare('SELECT holder, expires FROM remediation_start_claims WHERE instance_id = ?');
+    this.claimPut = this.db.prepare('INSERT OR REPLACE INTO remediation_start_claims (instance_id, holder, expires) VALUES (?, ?, ?)');
+    this.claimDelete = this.db.prepare('DELETE FROM remediation_start_claims WHERE instance_id = ? AND holder = ?');
   }
 
   close(): void {
@@ -89,6 +95,21 @@ export class SqliteDecisionStore implements DecisionStore {
   async lastMigrate(clusterId: string): Promise<string | undefined> {
     const row = this.lastMigrateRow.get(armIdKey(clusterId)) as { t: string | null } | undefined;
     return row?.t ?? undefined;
+  }
+
+  async claimStart(instanceId: string, holder: string, now: Date, leaseSeconds: number): Promise<boolean> {
+    // One IMMEDIATE transaction: a second process sharing the file waits for it (busy_timeout), then sees the claim.
+    const take = this.db.transaction((): boolean => {
+      const held = this.claimRow.get(instanceId) as { holder: string; expires: number } | undefined;
+      if (held && held.holder !== holder && held.expires > now.getTime()) return false;
+      this.claimPut.run(instanceId, holder, now.getTime() + leaseSeconds * 1000);
+      return true;
+    });
+    return take.immediate();
+  }
+
+  async releaseStart(instanceId: string, holder: string): Promise<void> {
+    this.claimDelete.run(instanceId, holder);
   }
 
   private hasTable(name: string): boolean {

@@ -1,6 +1,7 @@
 /**
  * Decision records: every event's decision — why acted, why ignored — kept and queryable. A port: functions/
- * backs it with the same store as the rollout results (SQLite locally, Table storage in Azure); tests and a
+ * backs it with the same store as the rollout results (SQLite locally, Table storage in Azure:
+ * sqliteDecisionStore.ts, tableDecisionStore.ts); tests and a
  * single process use {@link MemoryDecisionStore}.
  */
 import { armIdKey } from '../arm/id';
@@ -46,6 +47,15 @@ export interface DecisionStore {
   hasEvent(eventId: string): Promise<boolean>;
   /** The event time of the latest `migrate` decision for the cluster, if any. */
   lastMigrate(clusterId: string): Promise<string | undefined>;
+  /**
+   * Claims the start of one migration instance for `holder`: true when it is now `holder`'s (free, lapsed, or
+   * already its own), false while another holder's claim lasts. Atomic across app instances: two deliveries
+   * deciding the same migration at once (Event Grid redelivers, several instances run) never both start it.
+   * remediate.ts holds the claim only around its check-then-start; a crashed holder's claim lapses.
+   */
+  claimStart(instanceId: string, holder: string, now: Date, leaseSeconds: number): Promise<boolean>;
+  /** Gives a claim back if `holder` has it; otherwise does nothing. */
+  releaseStart(instanceId: string, holder: string): Promise<void>;
 }
 
 export function toRecord(decision: Decision, decidedAt: Date, started?: boolean): DecisionRecord {
@@ -67,6 +77,7 @@ export function toRecord(decision: Decision, decidedAt: Date, started?: boolean)
 
 export class MemoryDecisionStore implements DecisionStore {
   private readonly records: DecisionRecord[] = [];
+  private readonly claims = new Map<string, { holder: string; expires: number }>();
 
   async record(decision: DecisionRecord): Promise<void> {
     this.records.push(structuredClone(decision));
@@ -102,5 +113,16 @@ export class MemoryDecisionStore implements DecisionStore {
       if (r.action === 'migrate' && r.clusterId !== undefined && armIdKey(r.clusterId) === key && (latest === undefined || r.eventTime > latest)) latest = r.eventTime;
     }
     return latest;
+  }
+
+  async claimStart(instanceId: string, holder: string, now: Date, leaseSeconds: number): Promise<boolean> {
+    const held = this.claims.get(instanceId);
+    if (held && held.holder !== holder && held.expires > now.getTime()) return false;
+    this.claims.set(instanceId, { holder, expires: now.getTime() + leaseSeconds * 1000 });
+    return true;
+  }
+
+  async releaseStart(instanceId: string, holder: string): Promise<void> {
+    if (this.claims.get(instanceId)?.holder === holder) this.claims.delete(instanceId);
   }
 }

@@ -3,8 +3,9 @@
  * memory. Same behaviour as MemoryResultStore (the store tests run against both). Statements are prepared once;
  * a lock is taken in one transaction, so two runs in two processes sharing the file cannot both win.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { armIdKey } from '../arm/id';
+import { openSqlite } from '../storage/sqlite';
 import type { ClusterOutcome, ClusterResult } from '../migration/result';
 import { decodeToken, DEFAULT_PAGE_SIZE, encodeToken, MAX_PAGE_SIZE, type ClusterLocks, type ClusterPage, type LockResult, type ResultStore, type RolloutClusterRecord } from './store';
 
@@ -24,9 +25,7 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
   private readonly lockDelete: Database.Statement;
 
   constructor(file = ':memory:') {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqlite(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS rollout_clusters (
         rollout_id TEXT NOT NULL, cluster_key TEXT NOT NULL, stage_index INTEGER, ord INTEGER,

@@ -61,8 +61,10 @@ const FORBIDDEN_ROLES: Record<string, string> = {
 const LOCAL_ONLY_SETTINGS: Record<string, string> = {
   AKSNET_ARM_ENDPOINT: 'points the gateway at the simulator (docs/gateway.md); unset in Azure means real ARM',
   AKSNET_CA_CERT: "the simulator's CA certificate; Azure endpoints use public CAs",
+  AKSNET_CLOCK_SCALE: "the local host's durable clock scale, sent to the simulator only (shared/azure/clients.ts); real ARM runs on wall time",
   AKSNET_RESULTS_DB:
-    "SQLite file of the local host's result store and cluster locks; a file on a Flex Consumption instance is per-instance and ephemeral, so Azure needs a Table-storage store instead (not wired yet: see docs/deploy.md)",
+    "SQLite file of the local host's result store, cluster locks and decisions; a file on a Flex Consumption instance is per-instance and ephemeral, so Azure uses Table storage (AKSNET_TABLE_ENDPOINT) instead",
+  AKSNET_TABLE_CONNECTION_STRING: 'Table storage through a connection string, for Azurite in development only: a connection string carries an account key, and the account has shared keys disabled',
 };
 /** Folders whose code runs inside the deployed Function App. */
 const APP_FOLDERS = ['functions', 'shared'];
@@ -339,6 +341,17 @@ describe('role assignments: least privilege, each with its purpose', () => {
       expect(fullLine).toContain(`// custom: ${ALLOWED_CUSTOM_ROLES[param!]}`);
     }
     expect(propertyValue(a.body, 'principalType')).toBe("'ServicePrincipal'");
+  });
+
+  test("aksnet's tables (results, locks, decisions) are in the app's storage account, reached with its identity", () => {
+    const settings = deployedSettings();
+    expect(settings.get('AKSNET_TABLE_ENDPOINT')).toBe('tableEndpoint');
+    expect(propertyValue(modules(fileNamed('main.bicep')).find((m) => m.path === 'modules/functionApp.bicep')?.body ?? '', 'tableEndpoint')).toBe('storage.outputs.tableEndpoint');
+    expect(outputs(fileNamed('modules/storage.bicep')).has('tableEndpoint')).toBe(true);
+    expect([...settings.keys()].filter((k) => /^AKSNET_\w+_TABLE$/.test(k)).sort()).toEqual(['AKSNET_DECISIONS_TABLE', 'AKSNET_LOCKS_TABLE', 'AKSNET_RESULTS_TABLE']);
+    // The role that lets the identity create and write them says so.
+    const table = assignments.find((a) => a.file.replace(/\\/g, '/') === 'modules/storage.bicep' && /0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3/.test(propertyValue(a.body, 'roleDefinitionId') ?? ''));
+    expect(table?.leadingComment.replace(/\s+/g, ' ')).toMatch(/rollout results.*cluster locks.*remediation decisions/);
   });
 
   test('the storage roles the Functions host and the Durable task hub need are granted on the storage account', () => {

@@ -236,6 +236,8 @@ describe('remediate (ports: decision store, ARM GET, locks, durable start)', () 
         hasEvent: (id) => store.hasEvent(id),
         lastMigrate: (id) => store.lastMigrate(id),
         list: (q) => store.list(q),
+        claimStart: (...args) => store.claimStart(...args),
+        releaseStart: (...args) => store.releaseStart(...args),
         record: async (r) => {
           if (fail) {
             fail = false;

@@ -1,8 +1,10 @@
+// The behaviour shared by every ResultStore (memory, SQLite, Table storage) is one suite:
+// test/integration/tableStores.test.ts. Here: what only a SQLite file does.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteResultStore } from '../../../shared/rollout/sqliteStore';
-import { MemoryResultStore, type ClusterLocks, type ResultStore, type RolloutClusterRecord } from '../../../shared/rollout/store';
+import type { RolloutClusterRecord } from '../../../shared/rollout/store';
 import { clusterId } from '../../support/arm';
 
 function record(i: number, stageIndex?: number): RolloutClusterRecord {
@@ -11,66 +13,6 @@ function record(i: number, stageIndex?: number): RolloutClusterRecord {
 }
 
 const result = (id: string, outcome: 'migrated' | 'failed') => ({ clusterId: id, result: outcome, findings: [], steps: [], startedAt: 't', endedAt: 't', correlationIds: [] });
-
-const stores: Array<[string, () => ResultStore & ClusterLocks & { close?(): void }]> = [
-  ['MemoryResultStore', () => new MemoryResultStore()],
-  ['SqliteResultStore', () => new SqliteResultStore(':memory:')],
-];
-
-describe.each(stores)('%s', (_name, factory) => {
-  const opened: Array<{ close?(): void }> = [];
-  const make = () => {
-    const s = factory();
-    opened.push(s);
-    return s;
-  };
-  afterEach(() => opened.splice(0).forEach((s) => s.close?.()));
-
-  it('pages clusters in id order with a continuation token, filtered by outcome', async () => {
-    const store = make();
-    await store.savePlan('r1', Array.from({ length: 25 }, (_, i) => record(i, 0)));
-    for (let i = 0; i < 25; i += 5) await store.saveResult('r1', result(record(i).clusterId, 'failed'));
-    const first = await store.listClusters('r1', { limit: 10 });
-    expect(first.items).toHaveLength(10);
-    const second = await store.listClusters('r1', { limit: 10, continuationToken: first.continuationToken });
-    const third = await store.listClusters('r1', { limit: 10, continuationToken: second.continuationToken });
-    expect(third.items).toHaveLength(5);
-    expect(third.continuationToken).toBeUndefined();
-    expect(new Set([...first.items, ...second.items, ...third.items].map((r) => r.clusterId)).size).toBe(25);
-    expect((await store.listClusters('r1', { status: 'failed' })).items.map((r) => r.name)).toEqual(['aks-0', 'aks-5', 'aks-10', 'aks-15', 'aks-20']);
-    expect((await store.listClusters('r1', { status: 'pending' })).items).toHaveLength(20);
-  });
-
-  it('refuses a token it did not issue with a clear message', async () => {
-    const store = make();
-    await expect(store.listClusters('r1', { continuationToken: 'Li4vZXRjL3Bhc3N3ZA' })).rejects.toThrow(/continuationToken .* is not one this API returned/);
-  });
-
-  it('loads stage batches in order and keeps results when the plan is saved again', async () => {
-    const store = make();
-    const plan = Array.from({ length: 7 }, (_, i) => record(i, i < 3 ? 0 : 1));
-    await store.savePlan('r1', plan);
-    await store.saveResult('r1', result(plan[4].clusterId, 'migrated'));
-    await store.savePlan('r1', plan);
-    const batch = await store.loadStageBatch('r1', 1, 1, 2);
-    expect(batch.map((r) => r.name)).toEqual(['aks-4', 'aks-5']);
-    expect(batch[0].result?.result).toBe('migrated');
-  });
-
-  it('locks a cluster for one owner at a time; re-entrant; free after release or expiry', async () => {
-    const store = make();
-    const id = record(1).clusterId;
-    const t0 = new Date('2026-01-05T10:00:00Z');
-    expect(await store.acquire(id, 'a', t0, 60)).toEqual({ acquired: true });
-    expect(await store.acquire(id.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/'), 'b', t0, 60)).toEqual({ acquired: false, holder: 'a', since: t0.toISOString() });
-    expect(await store.acquire(id, 'a', t0, 60)).toEqual({ acquired: true });
-    await store.release(id, 'b');
-    expect((await store.acquire(id, 'b', t0, 60)).acquired).toBe(false);
-    expect((await store.acquire(id, 'b', new Date(t0.getTime() + 61_000), 60)).acquired).toBe(true);
-    await store.release(id, 'b');
-    expect((await store.acquire(id, 'c', t0, 60)).acquired).toBe(true);
-  });
-});
 
 describe('SqliteResultStore in a file', () => {
   it('keeps plan, results and locks across a reopen (a host restart)', async () => {
