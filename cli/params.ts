@@ -225,6 +225,20 @@ export function validateNumber(value: string, option: string, check: { min?: num
 
 export const validatePort = (v: string, o: string): number => validateNumber(v, o, { min: 0, max: 65535, integer: true }, '0 (0 picks a free port)');
 
+export const CLOCK_SCALE_ENV = 'AKSNET_CLOCK_SCALE';
+
+/**
+ * AKSNET_CLOCK_SCALE, the durable clock factor of a local host (`host start`, and the host a rollout command
+ * starts for itself): a positive number, 1 when unset; anything else is a usage error naming the variable.
+ */
+export function clockScaleFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env[CLOCK_SCALE_ENV]?.trim();
+  if (!raw) return 1;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentValueError(`${CLOCK_SCALE_ENV} '${raw}' is not a positive number`, `Set it to 1/timeScale of the simulator, e.g. ${CLOCK_SCALE_ENV}=1000, or unset it`);
+  return n;
+}
+
 /**
  * Where the facts come from, for `fleet assess`: a snapshot file, or live from ARM (one or more
  * `--subscription`), never both; `--resource-group` and `--tag` filter the live discovery only.

@@ -27,14 +27,24 @@ export interface TransportResponse {
 
 export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
 
-/** How the client authenticates: a function key (`x-functions-key`), an Entra token, or nothing (tests of 401). */
-export type BackendAuth = { kind: 'key'; key: string } | { kind: 'token'; scope: string; getToken: () => Promise<string> } | { kind: 'none' };
+/**
+ * How the client authenticates: a function key (`x-functions-key`), an Entra token (`Authorization: Bearer`),
+ * BOTH, or nothing (tests of 401). Both is the usual case with Entra in front of the app: App Service
+ * authentication checks the token, and the Functions host still requires the key for `authLevel: function`
+ * (Azure/azure-functions-host#11394: Easy Auth does not count as key authorization).
+ */
+export interface BackendAuth {
+  key?: string;
+  token?: { scope: string; getToken: () => Promise<string> };
+}
 
 /** Where the backend is, for messages (`--backend URL`, or "the local host started for this command"). */
 export interface BackendInfo {
   /** Base URL (http://127.0.0.1:P for a local host). */
   url: string;
   describe: string;
+  /** What the calls carry, so a 401/403 can say which credential is missing. */
+  sends?: { key: boolean; token: boolean };
 }
 
 export interface StartedRollout {
@@ -78,7 +88,7 @@ export interface ActionAccepted {
   accepted: boolean;
 }
 
-/** A rollout as `aksnet rollout list` shows it (from the Durable management API: the API has no list route). */
+/** A rollout as `GET /api/rollouts` lists it and `aksnet rollout list` shows it. */
 export interface RolloutListItem {
   id: string;
   name?: string;
@@ -86,6 +96,8 @@ export interface RolloutListItem {
   runtimeStatus: string;
   target?: string;
   total?: number;
+  counts?: Record<string, number>;
+  statusUri?: string;
   createdTime?: string;
   lastUpdatedTime?: string;
 }
@@ -124,7 +136,7 @@ export class BackendClient {
       res = await this.send(req);
     } catch (e) {
       if (e instanceof TokenError) {
-        throw new CLIError(`could not get an Entra token for ${e.scope} to call ${this.info.describe}: ${e.message.replace(/[.\s]+$/, '')}`, "Sign in so DefaultAzureCredential finds you (e.g. 'az login'), or set AKSNET_FUNCTION_KEY to a function key");
+        throw new CLIError(`could not get an Entra token for ${e.scope} to call ${this.info.describe}: ${e.message.replace(/[.\s]+$/, '')}`, "Sign in so DefaultAzureCredential finds you (e.g. 'az login'); if the app has no Entra authentication in front, unset AKSNET_API_APP_CLIENT_ID and use AKSNET_FUNCTION_KEY alone");
       }
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
@@ -163,12 +175,7 @@ export class BackendClient {
     const err = (res.body as ApiErrorBody | null)?.error;
     const code = err?.code ?? `HTTP ${res.status}`;
     const message = (err?.message ?? `${req.method} ${req.path.split('?')[0]} answered HTTP ${res.status}`).replace(/[.\s]+$/, '');
-    if (res.status === 401 || res.status === 403) {
-      return new CLIError(
-        `the backend at ${this.info.describe} refused the call (HTTP ${res.status})`,
-        'Set AKSNET_FUNCTION_KEY to a function key of the app, or AKSNET_API_APP_CLIENT_ID for an Entra token (docs/http-api.md § Authentication)',
-      );
-    }
+    if (res.status === 401 || res.status === 403) return new CLIError(`the backend at ${this.info.describe} refused the call (HTTP ${res.status})`, this.credentialFix());
     if (res.status === 404 && err?.code === 'NotFound' && err.target === 'id') return new ResourceNotFoundError(message, "List the rollouts with 'aksnet rollout list'");
     if (res.status === 404) {
       return new CLIError(
@@ -183,6 +190,20 @@ export class BackendClient {
     if (res.status === 400) return new UsageError(`${message} (${code})`, 'Check the arguments');
     if (res.status === 409) return new CLIError(`${message} (${code})`, "See the rollout's state with 'aksnet rollout show --id ID'");
     return new AzureError(`the backend answered HTTP ${res.status} ${code}: ${message}`, 'Try again; if it persists, look at the app logs');
+  }
+
+  /**
+   * Which credential to set after a 401/403. The Functions host wants the function key on every call
+   * (authLevel function), even when App Service authentication has accepted an Entra token
+   * (Azure/azure-functions-host#11394); Entra in front wants the token as well.
+   */
+  private credentialFix(): string {
+    const doc = '(docs/http-api.md § Authentication)';
+    const { key, token } = this.info.sends ?? { key: false, token: false };
+    if (!key && token) return `Set AKSNET_FUNCTION_KEY to a function key of the app as well: the Functions host requires it even with an Entra token ${doc}`;
+    if (key && token) return `Check that AKSNET_FUNCTION_KEY is a key of this app and that your identity may get tokens for AKSNET_API_APP_CLIENT_ID (assigned to the API's enterprise application) ${doc}`;
+    if (key) return `Set AKSNET_FUNCTION_KEY to a function key of this app; with Entra authentication in front of it, set AKSNET_API_APP_CLIENT_ID too ${doc}`;
+    return `Set AKSNET_FUNCTION_KEY to a function key of the app, and AKSNET_API_APP_CLIENT_ID too when Entra authentication is in front of it ${doc}`;
   }
 
   async health(): Promise<Record<string, unknown>> {
@@ -222,49 +243,34 @@ export class BackendClient {
     return (await this.call<ActionAccepted>({ method: 'POST', path: `/api/rollouts/${encodeURIComponent(id)}/${action}`, body }, [202])).body;
   }
 
-  /**
-   * Rollouts on this backend, newest first, from the Durable management API (the HTTP API has no list route).
-   * Works with the local host's function key; in Azure the management API wants the durabletask_extension
-   * system key in AKSNET_FUNCTION_KEY.
-   */
-  async listRollouts(): Promise<RolloutListItem[]> {
+  /** Rollouts on this backend, newest first (`GET /api/rollouts`, following continuation tokens, 1,000 a page). */
+  async listRollouts(query: { status?: string } = {}): Promise<RolloutListItem[]> {
     const out: RolloutListItem[] = [];
-    const res = await this.call<unknown>({ method: 'GET', path: '/runtime/webhooks/durabletask/instances?showInput=false&top=1000' }, [200]);
-    const rows = Array.isArray(res.body) ? (res.body as Array<Record<string, unknown>>) : [];
-    for (const r of rows) {
-      if (r.name !== 'rollout') continue;
-      const custom = (r.customStatus ?? {}) as Record<string, unknown>;
-      const output = (r.output ?? {}) as Record<string, unknown>;
-      const report = ENDED.has(String(r.runtimeStatus)) && output && typeof output === 'object' && 'status' in output ? output : custom;
-      const runtimeStatus = String(r.runtimeStatus);
-      const ownStatus = typeof report.status === 'string' ? report.status : undefined;
-      out.push({
-        id: String(r.instanceId),
-        ...(typeof report.name === 'string' ? { name: report.name } : {}),
-        status: ['Failed', 'Terminated', 'Canceled'].includes(runtimeStatus) ? runtimeStatus.toLowerCase() : runtimeStatus === 'Pending' ? 'pending' : (ownStatus ?? runtimeStatus.toLowerCase()),
-        runtimeStatus,
-        ...(typeof report.target === 'string' ? { target: report.target } : {}),
-        ...(typeof report.total === 'number' ? { total: report.total } : {}),
-        ...(typeof r.createdTime === 'string' ? { createdTime: r.createdTime } : {}),
-        ...(typeof r.lastUpdatedTime === 'string' ? { lastUpdatedTime: r.lastUpdatedTime } : {}),
-      });
-    }
-    return out.sort((a, b) => (b.createdTime ?? '').localeCompare(a.createdTime ?? ''));
+    let token: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: '1000' });
+      if (query.status) q.set('status', query.status);
+      if (token) q.set('continuationToken', token);
+      const page = (await this.call<{ value?: RolloutListItem[]; continuationToken?: string }>({ method: 'GET', path: `/api/rollouts?${q.toString()}` }, [200])).body;
+      out.push(...(page.value ?? []));
+      token = page.continuationToken;
+    } while (token);
+    return out;
   }
 }
 
-/** The HTTP transport: JSON in and out, the key or a bearer token on every call, 30 s per request. */
+/** The HTTP transport: JSON in and out, the key and/or a bearer token on every call, 30 s per request. */
 export function httpTransport(baseUrl: string, auth: BackendAuth, timeoutMs = 30_000): Transport {
   const base = baseUrl.replace(/\/+$/, '');
   return async (req) => {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (auth.kind === 'key') headers['x-functions-key'] = auth.key;
-    if (auth.kind === 'token') {
+    if (auth.key) headers['x-functions-key'] = auth.key;
+    if (auth.token) {
       let token: string;
       try {
-        token = await auth.getToken();
+        token = await auth.token.getToken();
       } catch (e) {
-        throw new TokenError(auth.scope, e);
+        throw new TokenError(auth.token.scope, e);
       }
       headers.authorization = `Bearer ${token}`;
     }

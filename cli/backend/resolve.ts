@@ -1,8 +1,9 @@
 /**
  * Which backend a rollout command talks to: `--backend URL`, else AKSNET_BACKEND, else (only for commands that
  * can run a rollout to its end on their own: `rollout start`, `cluster migrate`) a local host started for the
- * command. Authentication for a URL: AKSNET_FUNCTION_KEY (`x-functions-key`), else an Entra token from
- * DefaultAzureCredential for `api://<AKSNET_API_APP_CLIENT_ID>/.default` (docs/http-api.md § Authentication).
+ * command. Authentication for a URL: AKSNET_FUNCTION_KEY (`x-functions-key`) and/or an Entra token from
+ * DefaultAzureCredential for `api://<AKSNET_API_APP_CLIENT_ID>/.default` — both headers when both are set
+ * (docs/http-api.md § Authentication).
  */
 import { InvalidArgumentValueError, RequiredArgumentMissingError } from '../errors';
 import type { ArgSpec } from '../types';
@@ -42,7 +43,7 @@ export const backendArg: ArgSpec = {
   options: ['--backend'],
   metavar: 'URL',
   group: 'Backend Arguments',
-  help: `Base URL of the aksnet app (default: ${BACKEND_ENV}). Key from ${FUNCTION_KEY_ENV}, or an Entra token when ${API_CLIENT_ID_ENV} is set.`,
+  help: `Base URL of the aksnet app (default: ${BACKEND_ENV}). Key from ${FUNCTION_KEY_ENV}, and an Entra token when ${API_CLIENT_ID_ENV} is set (both are sent when both are set).`,
   validator: (v, o) => validateBackendUrl(v, o),
 };
 
@@ -52,15 +53,19 @@ export function backendUrlFrom(args: Record<string, unknown>, env: NodeJS.Proces
   return fromEnv ? validateBackendUrl(fromEnv, BACKEND_ENV) : undefined;
 }
 
-function authFrom(env: NodeJS.ProcessEnv): BackendAuth {
+/**
+ * The credentials for a backend URL, every one configured: the function key AND the Entra token when both are
+ * set. With App Service authentication in front, the host still enforces `authLevel: function` on its own
+ * (Azure/azure-functions-host#11394), so a call with only the token is refused; sending both is what works.
+ */
+export function authFrom(env: NodeJS.ProcessEnv): BackendAuth {
   const key = env[FUNCTION_KEY_ENV]?.trim();
-  if (key) return { kind: 'key', key };
   const clientId = env[API_CLIENT_ID_ENV]?.trim();
+  const auth: BackendAuth = key ? { key } : {};
   if (clientId) {
     const scope = `api://${clientId}/.default`;
     let credential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined;
-    return {
-      kind: 'token',
+    auth.token = {
       scope,
       getToken: async () => {
         // Loaded on first use: @azure/identity is heavy and most local runs use a key.
@@ -71,12 +76,13 @@ function authFrom(env: NodeJS.ProcessEnv): BackendAuth {
       },
     };
   }
-  return { kind: 'none' };
+  return auth;
 }
 
 /** A client for a backend URL. */
 export function remoteClient(url: string, env: NodeJS.ProcessEnv): BackendClient {
-  return new BackendClient(httpTransport(url, authFrom(env)), { url, describe: url });
+  const auth = authFrom(env);
+  return new BackendClient(httpTransport(url, auth), { url, describe: url, sends: { key: auth.key !== undefined, token: auth.token !== undefined } });
 }
 
 /** The backend of a command that needs one that already runs (show, list, wait, approve, resume, cancel). */

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { hostStartCommand, HostUsageError } from '../../local/main';
+import { clockScaleFrom } from '../params';
 import { CLIError, FileArgumentError, UsageError } from '../errors';
 import type { CommandContext, CommandHandler } from '../types';
 
@@ -46,6 +47,8 @@ function entryFor(args: Record<string, unknown>, ctx: CommandContext): string {
 export const hostStart: CommandHandler = async (args, ctx) => {
   const entry = entryFor(args, ctx);
   const db = typeof args.db === 'string' ? path.resolve(ctx.cwd, args.db) : undefined;
+  // --clock-scale, else AKSNET_CLOCK_SCALE (as for the host a rollout command starts for itself), else 1.
+  const clockScale = typeof args.clockScale === 'number' ? args.clockScale : clockScaleFrom(ctx.env);
   const log = (line: string): void => (ctx.stderrIsTTY ? ctx.progress(line) : ctx.log.info(line));
   // hostStartCommand prints the ready line BEFORE it listens for SIGINT/SIGTERM, so a signal sent as soon
   // as the line is read would kill the process with Node's default action. Listening first closes that
@@ -59,7 +62,7 @@ export const hostStart: CommandHandler = async (args, ctx) => {
   try {
     let started;
     try {
-      started = await hostStartCommand({ entry, port: args.port as number, db }, { stdout: lines((l) => ctx.stdout(`${l}\n`)), stderr: lines(log) });
+      started = await hostStartCommand({ entry, port: args.port as number, db, clockScale }, { stdout: lines((l) => ctx.stdout(`${l}\n`)), stderr: lines(log) });
     } catch (e) {
       if (e instanceof HostUsageError) throw new UsageError(e.message);
       throw new CLIError((e instanceof Error ? e.message : String(e)).split('\n')[0]);

@@ -19,7 +19,21 @@ import { ApiError, badRequest, errorResponse, json, notFound, type ApiResponse }
 import type { ApiOptions, ApiPorts, PreflightFailure, RolloutAction } from './ports';
 import { ActionRequestSchema, ApproveRequestSchema, DEFAULT_MAX_PREFLIGHT_IDS, distinctIds, parseRequest, preflightRequestSchema } from './requests';
 import { ENDED_RUNTIME_STATUSES, summarizeRollout, type RolloutSummary } from './summary';
-import { newRolloutId, validateClusterId, validateContinuationToken, validateOpaqueToken, validatePageSize, validateRolloutId, validateSince, validateStatusFilter } from './validate';
+import {
+  encodeRolloutListToken,
+  newRolloutId,
+  validateClusterId,
+  validateContinuationToken,
+  validateOpaqueToken,
+  validatePageSize,
+  validateRolloutId,
+  validateRolloutListToken,
+  validateRuntimeStatusFilter,
+  validateSince,
+  validateStatusFilter,
+  type RolloutListCursor,
+} from './validate';
+import type { InstanceStatus } from './summary';
 
 export interface HeaderSource {
   get(name: string): string | null;
@@ -43,7 +57,7 @@ function header(req: ApiRequest, name: string): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-type RouteName = 'health' | 'startRollout' | 'getRollout' | 'listClusters' | 'rolloutAction' | 'preflight' | 'decisions';
+type RouteName = 'health' | 'listRollouts' | 'startRollout' | 'getRollout' | 'listClusters' | 'rolloutAction' | 'preflight' | 'decisions';
 
 interface Matched {
   route: RouteName;
@@ -55,7 +69,7 @@ interface Matched {
 /** Route templates for functions/ registration (the host's route prefix `api` is not part of them). */
 export const API_ROUTES: ReadonlyArray<{ name: string; methods: Array<'GET' | 'POST'>; route: string }> = [
   { name: 'apiHealth', methods: ['GET'], route: 'health' },
-  { name: 'apiRollouts', methods: ['POST'], route: 'rollouts' },
+  { name: 'apiRollouts', methods: ['GET', 'POST'], route: 'rollouts' },
   { name: 'apiRollout', methods: ['GET'], route: 'rollouts/{id}' },
   { name: 'apiRolloutClusters', methods: ['GET'], route: 'rollouts/{id}/clusters' },
   { name: 'apiRolloutAction', methods: ['POST'], route: 'rollouts/{id}/{action}' },
@@ -86,12 +100,12 @@ function match(method: string, pathname: string): Matched {
     if (a === 'health' && b === undefined) return need(['GET'], { route: 'health' });
     if (a === 'preflight' && b === undefined) return need(['POST'], { route: 'preflight' });
     if (a === 'remediation' && b === 'decisions' && c === undefined) return need(['GET'], { route: 'decisions' });
-    if (a === 'rollouts' && b === undefined) return need(['POST'], { route: 'startRollout' });
+    if (a === 'rollouts' && b === undefined) return need(['GET', 'POST'], { route: m === 'GET' ? 'listRollouts' : 'startRollout' });
     if (a === 'rollouts' && b !== undefined && c === undefined) return need(['GET'], { route: 'getRollout', id: b });
     if (a === 'rollouts' && b !== undefined && c === 'clusters') return need(['GET'], { route: 'listClusters', id: b });
     if (a === 'rollouts' && b !== undefined && (c === 'approve' || c === 'resume' || c === 'cancel')) return need(['POST'], { route: 'rolloutAction', id: b, action: c });
   }
-  throw notFound('No such route. Routes: GET /api/health, POST /api/rollouts, GET /api/rollouts/{id}, GET /api/rollouts/{id}/clusters, POST /api/rollouts/{id}/approve|resume|cancel, POST /api/preflight, GET /api/remediation/decisions.', 'path');
+  throw notFound('No such route. Routes: GET /api/health, GET|POST /api/rollouts, GET /api/rollouts/{id}, GET /api/rollouts/{id}/clusters, POST /api/rollouts/{id}/approve|resume|cancel, POST /api/preflight, GET /api/remediation/decisions.', 'path');
 }
 
 function rolloutUris(base: string, id: string): Record<string, string> {
@@ -125,6 +139,40 @@ function clusterItem(r: RolloutClusterRecord): Record<string, unknown> {
     steps: r.result?.steps ?? [],
     findings: r.result?.findings ?? [],
     ...(r.result ? { startedAt: r.result.startedAt, endedAt: r.result.endedAt } : {}),
+    // Additive (issue 5, result per cluster): every ARM correlation id of a write the run made (steps, NAP mode
+    // changes, pool scaling), what became of NAP, and what verify found — for support cases and audits.
+    ...(r.result ? { correlationIds: r.result.correlationIds ?? [] } : {}),
+    ...(r.result?.nap !== undefined ? { nap: r.result.nap } : {}),
+    ...(r.result?.verifyProblems !== undefined ? { verifyProblems: r.result.verifyProblems } : {}),
+  };
+}
+
+/** An instance's creation time as the list sorts it: ISO 8601, or '' when unknown (sorted last). */
+function createdKey(i: InstanceStatus): string {
+  const t = i.createdTime === undefined ? NaN : Date.parse(i.createdTime);
+  return Number.isNaN(t) ? '' : new Date(t).toISOString();
+}
+
+/** Newest first; the same creation time → by id, descending, so the order (and the cursor) is total. */
+function newerFirst(a: RolloutListCursor, b: RolloutListCursor): number {
+  if (a.createdTime !== b.createdTime) return a.createdTime < b.createdTime ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** One row of GET /api/rollouts: what `aksnet rollout list` shows, from the same summary as GET /api/rollouts/{id}. */
+function rolloutListItem(instance: InstanceStatus, base: string): Record<string, unknown> {
+  const s = summarizeRollout(instance);
+  return {
+    id: s.id,
+    ...(s.name !== undefined ? { name: s.name } : {}),
+    status: s.status,
+    runtimeStatus: s.runtimeStatus,
+    ...(s.target !== undefined ? { target: s.target } : {}),
+    ...(s.total !== undefined ? { total: s.total } : {}),
+    counts: s.counts,
+    ...(instance.createdTime !== undefined ? { createdTime: instance.createdTime } : {}),
+    ...(instance.lastUpdatedTime !== undefined ? { lastUpdatedTime: instance.lastUpdatedTime } : {}),
+    statusUri: rolloutUris(base, s.id).statusUri,
   };
 }
 
@@ -173,6 +221,35 @@ async function route(req: ApiRequest, ports: ApiPorts, options: ApiOptions): Pro
         }
       }
       return json(200, { status: 'ok', time: now().toISOString(), ...extra });
+    }
+
+    case 'listRollouts': {
+      const q = url.searchParams;
+      const runtimeStatus = validateRuntimeStatusFilter(q.get('status'));
+      const cursor = validateRolloutListToken(q.get('continuationToken'));
+      const limit = validatePageSize(q.get('limit'), options.maxPageSize ?? MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+      // The instance query has no order or page of its own in durable-functions 3.x (getStatusBy returns every
+      // match): sort here, and narrow later pages with createdTimeTo (1 ms past the cursor, which is at ms
+      // precision while the store may keep more; the exact cut is the filter below).
+      const instances = await ports.rollouts.list({
+        ...(runtimeStatus ? { runtimeStatus } : {}),
+        ...(cursor && cursor.createdTime !== '' ? { createdTimeTo: new Date(Date.parse(cursor.createdTime) + 1) } : {}),
+      });
+      const rows = instances
+        .map((instance) => ({ instance, key: { createdTime: createdKey(instance), id: instance.instanceId } }))
+        .filter((r) => cursor === undefined || newerFirst(cursor, r.key) < 0)
+        .sort((x, y) => newerFirst(x.key, y.key));
+      const page = rows.slice(0, limit);
+      const token = rows.length > limit ? encodeRolloutListToken(page[page.length - 1].key) : undefined;
+      let nextLink: string | undefined;
+      if (token) {
+        const next = new URLSearchParams();
+        if (runtimeStatus) next.set('status', runtimeStatus.join(','));
+        if (q.get('limit')) next.set('limit', String(limit));
+        next.set('continuationToken', token);
+        nextLink = `${base}/api/rollouts?${next.toString()}`;
+      }
+      return json(200, { value: page.map((r) => rolloutListItem(r.instance, base)), ...(token ? { continuationToken: token, nextLink } : {}) });
     }
 
     case 'startRollout': {

@@ -9,6 +9,7 @@ import type { ResultStore } from '../rollout/store';
 import type { DecisionStore } from '../remediation/store';
 import type { BodyLimits } from './body';
 import type { InstanceStatus } from './summary';
+import type { RuntimeStatusFilter } from './validate';
 
 export type RolloutAction = 'approve' | 'resume' | 'cancel';
 
@@ -19,6 +20,17 @@ export interface RolloutControl {
   status(instanceId: string): Promise<InstanceStatus | undefined>;
   /** Raises the external event for the action (functions/names.ts EVENTS) with this data. */
   raise(instanceId: string, action: RolloutAction, data: unknown): Promise<void>;
+  /**
+   * The rollouts of the task hub (orchestration name `rollout` only: never a cluster migration), in any order:
+   * only those with one of `runtimeStatus` when given, only those created at or before `createdTimeTo` when given.
+   * The API sorts and pages them (GET /api/rollouts).
+   */
+  list(query: RolloutListQuery): Promise<InstanceStatus[]>;
+}
+
+export interface RolloutListQuery {
+  runtimeStatus?: RuntimeStatusFilter[];
+  createdTimeTo?: Date;
 }
 
 /** One id the preflight could not assess. `NotFound` → the API answers 404. */
@@ -51,6 +63,6 @@ export interface ApiOptions {
   limits?: BodyLimits;
   /** Most cluster ids one POST /api/preflight may name. */
   maxPreflightIds?: number;
-  /** Largest page of GET /api/rollouts/{id}/clusters. */
+  /** Largest page of GET /api/rollouts and GET /api/rollouts/{id}/clusters. */
   maxPageSize?: number;
 }

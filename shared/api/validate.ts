@@ -136,3 +136,58 @@ export function validateOpaqueToken(value: string | null | undefined, target = '
   if (value.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(value)) throw invalid(target, `'${target}' is not a token this API returned; start again without it.`, 'InvalidContinuationToken');
   return value;
 }
+
+/** Durable runtime statuses, the values of `GET /api/rollouts?status=` (durable-local-host.md § Management API shapes). */
+export const RUNTIME_STATUSES = ['Pending', 'Running', 'Suspended', 'ContinuedAsNew', 'Completed', 'Failed', 'Canceled', 'Terminated'] as const;
+export type RuntimeStatusFilter = (typeof RUNTIME_STATUSES)[number];
+
+/** `status=Running` or `status=Completed,Failed`: runtime statuses, any letter case; returned as the runtime spells them. */
+export function validateRuntimeStatusFilter(value: string | null | undefined, target = 'status'): RuntimeStatusFilter[] | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const s = requireString(value, target);
+  const out: RuntimeStatusFilter[] = [];
+  for (const part of s.split(',').map((p) => p.trim())) {
+    const match = RUNTIME_STATUSES.find((r) => r.toLowerCase() === part.toLowerCase());
+    if (!match) throw invalid(target, `'${target}' must be one or more of ${RUNTIME_STATUSES.join(', ')} (comma-separated), not ${quote(part)}.`);
+    if (!out.includes(match)) out.push(match);
+  }
+  return out;
+}
+
+/** Where a page of `GET /api/rollouts` ended: the last rollout's creation time and id (the list is newest first). */
+export interface RolloutListCursor {
+  /** ISO 8601, or '' for an instance without a creation time (those sort last). */
+  createdTime: string;
+  id: string;
+}
+
+export function encodeRolloutListToken(cursor: RolloutListCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdTime, cursor.id]), 'utf8').toString('base64url');
+}
+
+/**
+ * The continuation token of `GET /api/rollouts`: base64url of `[createdTime, id]` of the last rollout returned.
+ * Opaque to clients; an edited one is a 400 naming the field, never an exception further in.
+ */
+export function validateRolloutListToken(value: string | null | undefined, target = 'continuationToken'): RolloutListCursor | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const bad = (): ApiError => invalid(target, `'${target}' is not a token this API returned; start again without it.`, 'InvalidContinuationToken');
+  if (value.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(value)) throw bad();
+  const decoded = Buffer.from(value, 'base64url');
+  if (decoded.toString('base64url') !== value) throw bad();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoded.toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') throw bad();
+  const [createdTime, id] = parsed as [string, string];
+  if (createdTime !== '' && (Number.isNaN(Date.parse(createdTime)) || new Date(createdTime).toISOString() !== createdTime)) throw bad();
+  try {
+    validateRolloutId(id);
+  } catch {
+    throw bad();
+  }
+  return { createdTime, id };
+}

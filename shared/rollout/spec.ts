@@ -15,6 +15,14 @@ const armId = z.string().refine(isArmId, { message: "must be an ARM resource id 
 const subscriptionId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { message: "must be a subscription id, a GUID such as '00000000-0000-0000-0000-000000000001'" });
 const tags = z.record(z.string().min(1), z.string());
 
+/**
+ * The most stages a spec may have. The rollout publishes its status as Durable custom status, which Azure caps at
+ * 16 KB (functions/contracts.ts RolloutReport) and which lists every stage with its name (≤ 63 characters), size and
+ * counts: about 220 bytes a stage at worst for 10,000 clusters, so 50 stages stay near 11 KB with room for the rest
+ * (test/unit/rollout/spec-stages.test.ts measures the worst case).
+ */
+export const MAX_STAGES = 50;
+
 /** A count (10) or a percentage of the clusters in scope ("5%"). */
 const countOrPercent = z.union([
   z.number().int().min(0),
@@ -89,7 +97,10 @@ export const RolloutSpecSchema = z
       })
       .refine((p) => (p.policy === 'fixed') === (p.cidr !== undefined), { message: "policy 'fixed' needs cidr, policy 'plan' must not set it" })
       .optional(),
-    stages: z.array(StageSchema).min(1, { message: 'define at least one stage' }),
+    stages: z
+      .array(StageSchema)
+      .min(1, { message: 'define at least one stage' })
+      .max(MAX_STAGES, { message: `at most ${MAX_STAGES} stages: the rollout's status lists every stage and must stay under 16 KB; merge stages (percent, count) or split the fleet into several rollouts` }),
     failureBudget: z
       .strictObject({
         perStage: countOrPercent.optional(),
@@ -98,7 +109,13 @@ export const RolloutSpecSchema = z
       .optional(),
     maintenanceWindow: z
       .strictObject({
-        useClusterConfiguration: z.boolean(),
+        /**
+         * true (the default): a cluster's own AKS maintenance configuration governs it, and `windows` apply to
+         * clusters without one; false: only `windows`. Issue 5: "the cluster's own maintenance configuration or a
+         * window in the spec". Defaulting to true is the safe side: an operation never starts outside a window the
+         * cluster's owners configured in AKS (aks-facts § ARM behaviour, maintenance configurations).
+         */
+        useClusterConfiguration: z.boolean().default(true),
         windows: z.array(MaintenanceWindowSchema).optional(),
         /** How long one ARM operation (one step) is expected to take; it must fit in the window. Default 60. */
         expectedOperationMinutes: z.number().int().min(1).max(1440).optional(),

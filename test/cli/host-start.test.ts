@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ORCHESTRATIONS } from '../../functions/names';
+import { startSimulator } from '../../sim/server';
+import { snapshotOf, SUBSCRIPTION, vnet } from '../support/arm';
 import { aksnetAsync, startServer } from './live-support';
 import { ensureBuilt } from './support';
 
@@ -68,4 +70,51 @@ test('a missing --entry and a bad --port are usage errors: one line, exit 2', as
     stdout: '',
     err: ["ERROR: 'eighty' is not a valid value for '--port': it must be a whole number from 0 to 65535. For example --port 0 (0 picks a free port)."],
   });
+});
+
+test('--clock-scale, AKSNET_CLOCK_SCALE: a bad factor is a usage error naming it, one line, exit 2', async () => {
+  const [zero, word, env] = await Promise.all([
+    aksnetAsync(['host', 'start', '--clock-scale', '0']),
+    aksnetAsync(['host', 'start', '--clock-scale', 'fast']),
+    aksnetAsync(['host', 'start'], { env: { AKSNET_CLOCK_SCALE: '-2' } }),
+  ]);
+  for (const [r, value] of [[zero, '0'], [word, 'fast']] as const) {
+    expect({ code: r.code, stdout: r.stdout, err: r.errLines }).toEqual({
+      code: 2,
+      stdout: '',
+      err: [`ERROR: '${value}' is not a valid value for '--clock-scale': it must be a number greater than 0. For example --clock-scale 1000.`],
+    });
+  }
+  expect({ code: env.code, stdout: env.stdout, err: env.errLines }).toEqual({
+    code: 2,
+    stdout: '',
+    err: ["ERROR: AKSNET_CLOCK_SCALE '-2' is not a positive number. Set it to 1/timeScale of the simulator, e.g. AKSNET_CLOCK_SCALE=1000, or unset it."],
+  });
+});
+
+test('--clock-scale 20000 runs durable timers that much faster: a one-hour wait between stages takes a fraction of a second', async () => {
+  // An empty fleet: the rollout discovers nothing, and the only durable timer is the stage's afterStageWaitMinutes.
+  const sim = await startSimulator({ snapshot: snapshotOf([vnet()]), throttling: false });
+  const server = await startServer<HostReady>(['host', 'start', '--clock-scale', '20000'], { env: { AKSNET_ARM_ENDPOINT: sim.armEndpoint, AKSNET_CA_CERT: sim.caCertPath } });
+  try {
+    const call = (method: string, route: string, body?: unknown) =>
+      fetch(`${server.ready.baseUrl}${route}`, { method, headers: { 'x-functions-key': server.ready.functionKey, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const spec = { name: 'soak', target: 'cilium', selector: { subscriptions: [SUBSCRIPTION] }, stages: [{ name: 'first', maxConcurrency: 1, afterStageWaitMinutes: 60 }, { name: 'second', maxConcurrency: 1 }] };
+    const started = await call('POST', '/api/rollouts', spec);
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    const began = Date.now();
+    let last: { runtimeStatus?: string; status?: string; stages?: Array<{ name: string; status: string }> } = {};
+    while (Date.now() - began < 30_000) {
+      last = (await (await call('GET', `/api/rollouts/${id}`)).json()) as typeof last;
+      if (last.runtimeStatus === 'Completed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // At scale 1 this would still be waiting out its hour; at 20000 the hour is 0.18 s.
+    expect(last).toMatchObject({ runtimeStatus: 'Completed', status: 'completed' });
+    expect(last.stages?.map((s) => s.name)).toEqual(['first', 'second']);
+  } finally {
+    expect(await server.stop()).toBe(0);
+    await sim.stop();
+  }
 });

@@ -24,6 +24,7 @@ afterAll(async () => {
 
 const ROUTES: Array<[string, string]> = [
   ['GET', '/api/health'],
+  ['GET', '/api/rollouts'],
   ['POST', '/api/rollouts'],
   ['GET', '/api/rollouts/some-id'],
   ['GET', '/api/rollouts/some-id/clusters'],
@@ -185,5 +186,39 @@ describe('preflight', () => {
     expect(missing.body).toMatchObject({ error: { code: 'NotFound', target: 'ids[1]' } });
     // Preflight only reads.
     expect(h.writes().filter((w) => w.resourceId.includes('aks-c'))).toEqual([]);
+  }, 60_000);
+});
+
+describe('GET /api/rollouts', () => {
+  it('lists the rollouts started above newest first, pages them, filters by runtime status, and never lists a cluster migration', async () => {
+    type Item = { id: string; name?: string; status: string; runtimeStatus: string; createdTime?: string; statusUri: string };
+    const all = await h.call('GET', '/api/rollouts');
+    expect(all.status).toBe(200);
+    const items = all.body.value as Item[];
+    // The rollouts the tests above started over HTTP (an invalid spec started nothing).
+    expect(items.map((i) => i.name).sort()).toEqual(['budget', 'dry', 'gated', 'tocancel']);
+    const created = items.map((i) => i.createdTime ?? '');
+    expect(created).toEqual([...created].sort().reverse());
+    expect(items.find((i) => i.name === 'gated')).toMatchObject({ status: 'completed', runtimeStatus: 'Completed', statusUri: `${h.host.baseUrl}/api/rollouts/${items.find((i) => i.name === 'gated')?.id}` });
+    // The task hub also holds the clusters' sub-orchestrations; the list shows rollouts only.
+    expect((await h.instances()).some((i) => i.name === 'clusterMigration')).toBe(true);
+    expect(items.every((i) => /^(budget|dry|gated|tocancel)-\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(i.id))).toBe(true);
+
+    // One rollout a page: the same rollouts in the same order, following nextLink.
+    const paged: string[] = [];
+    let next: string | undefined = '/api/rollouts?limit=1';
+    while (next) {
+      const page = await h.call('GET', next.replace(h.host.baseUrl, ''));
+      expect(page.status).toBe(200);
+      paged.push(...(page.body.value as Item[]).map((i) => i.id));
+      next = page.body.nextLink as string | undefined;
+    }
+    expect(paged).toEqual(items.map((i) => i.id));
+
+    // The budget rollout waits, halted again, for resume or cancel (its orchestration is Running); the others have ended.
+    const running = await h.call('GET', '/api/rollouts?status=Running');
+    expect((running.body.value as Item[]).map((i) => [i.name, i.runtimeStatus])).toEqual([['budget', 'Running']]);
+    const ended = await h.call('GET', '/api/rollouts?status=completed,failed,terminated');
+    expect((ended.body.value as Item[]).map((i) => i.name).sort()).toEqual(['dry', 'gated', 'tocancel']);
   }, 60_000);
 });

@@ -4,17 +4,10 @@
  * ask; with `--yes` the cluster goes through the whole workflow. Assertions read the simulator's log and state.
  */
 jest.mock('@azure/functions-core', () => jest.requireActual('../../local/functionsCore'), { virtual: true });
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { ensureBuilt, ROOT } from '../setup/build';
+import { ensureBuilt } from '../setup/build';
 import { startHarness, type Harness } from './support/harness';
 import { clusterId, nodeSubnetCluster, nsg, SUBSCRIPTION, vnet } from '../support/arm';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { aksnet as runCli, backendEnv, writesTo as writesToCluster, type Run } from './rollout-support';
 
 let h: Harness;
 
@@ -35,25 +28,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-function aksnet(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // stdin is not a terminal ('ignore'), as in a pipeline.
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'aksnet.js'), ...args], { cwd: h.dir, env: { ...process.env, AKSNET_BACKEND: '', AKSNET_FUNCTION_KEY: '', AZURE_SUBSCRIPTION_ID: SUBSCRIPTION, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const backend = (): Record<string, string> => ({ AKSNET_BACKEND: h.host.baseUrl, AKSNET_FUNCTION_KEY: h.host.functionKey });
-const writesTo = (name: string): Array<{ method: string; resourceId: string }> => h.writes().filter((w) => w.resourceId.toLowerCase().startsWith(clusterId(name, 'rg-mig').toLowerCase()));
+/** The built binary, stdin not a terminal ('ignore', as in a pipeline), the fleet's subscription as the default. */
+const aksnet = (args: string[], env: Record<string, string> = {}): Promise<Run> => runCli(args, { AZURE_SUBSCRIPTION_ID: SUBSCRIPTION, ...env }, h.dir, 90_000);
+const backend = (): Record<string, string> => backendEnv(h);
+const writesTo = (name: string): Array<{ method: string; resourceId: string }> => writesToCluster(h, clusterId(name, 'rg-mig'));
 
 it('without a terminal and without --yes it refuses: exit 2, one line saying to pass --yes, nothing started or written', async () => {
   const before = (await h.instances()).length;

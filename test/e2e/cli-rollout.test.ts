@@ -5,18 +5,12 @@
  * simulator's operation log.
  */
 jest.mock('@azure/functions-core', () => jest.requireActual('../../local/functionsCore'), { virtual: true });
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ensureBuilt, ROOT } from '../setup/build';
+import { ensureBuilt } from '../setup/build';
 import { startHarness, type Harness } from './support/harness';
 import { clusterId, kubenetCluster, nodeSubnetCluster, nsg, SUBSCRIPTION, vnet } from '../support/arm';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { aksnet as runCli, backendEnv, parseJson as parse, type RolloutView as View, type Run } from './rollout-support';
 
 let h: Harness;
 let specDir: string;
@@ -42,44 +36,14 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Runs `node bin/aksnet.js …` without blocking this process (the host under test runs in it). */
-function aksnet(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'aksnet.js'), ...args], { cwd: specDir, env: { ...process.env, AKSNET_BACKEND: '', AKSNET_FUNCTION_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const backend = (): Record<string, string> => ({ AKSNET_BACKEND: h.host.baseUrl, AKSNET_FUNCTION_KEY: h.host.functionKey });
+/** The built binary, in the spec directory, with no backend or key inherited from the environment. */
+const aksnet = (args: string[], env: Record<string, string> = {}): Promise<Run> => runCli(args, env, specDir, 90_000);
+const backend = (): Record<string, string> => backendEnv(h);
 
 function writeSpec(name: string, spec: unknown, yaml = false): string {
   const file = path.join(specDir, `${name}.${yaml ? 'yaml' : 'json'}`);
   fs.writeFileSync(file, yaml ? String(spec) : JSON.stringify(spec, null, 2));
   return file;
-}
-
-function parse<T>(r: Run): T {
-  try {
-    return JSON.parse(r.stdout) as T;
-  } catch {
-    throw new Error(`stdout is not JSON (exit ${r.code}); stderr: ${r.stderr.slice(-1500)}\nstdout: ${r.stdout.slice(0, 500)}`);
-  }
-}
-
-interface View {
-  id: string;
-  status: string;
-  stages: Array<{ name: string; status: string; size?: number }>;
-  clusters: Array<{ id: string; name: string; result: string; steps: Array<{ step: string; status: string }>; findings: Array<{ rule: string; severity: string }>; error: unknown }>;
 }
 
 const writesTo = (rg: string): Array<{ method: string; resourceId: string }> => h.writes().filter((w) => w.resourceId.toLowerCase().includes(`/resourcegroups/${rg}/`));
@@ -145,8 +109,17 @@ it('a stage with approval waits; rollout approve lets it run to the end (through
   expect(shown.stdout).toMatch(/api-1\s+rg-api\s+gated\s+ready\s+migrated\s+dataplane:cilium/);
   expect(shown.stdout).toContain(`rollout ${id}: completed  migrated: 2  (2 clusters)`);
 
+  // rollout list reads GET /api/rollouts with the API's key: no Durable management API, no system key.
   const listed = await aksnet(['rollout', 'list', '-o', 'json'], backend());
-  expect(parse<Array<{ id: string; status: string }>>(listed)).toContainEqual(expect.objectContaining({ id, status: 'completed' }));
+  expect(parse<Array<{ id: string; status: string }>>(listed)).toContainEqual(expect.objectContaining({ id, name: 'approve', status: 'completed', runtimeStatus: 'Completed', target: 'cilium', total: 2 }));
+  const completed = parse<Array<{ id: string }>>(await aksnet(['rollout', 'list', '--status', 'completed', '-o', 'json'], backend()));
+  const running = parse<Array<{ id: string }>>(await aksnet(['rollout', 'list', '--status', 'Running', '-o', 'json'], backend()));
+  expect([completed.some((r) => r.id === id), running.some((r) => r.id === id)]).toEqual([true, false]);
+  const table = await aksnet(['rollout', 'list', '-o', 'table'], backend());
+  expect(table.stdout).toMatch(/^Id\s+Name\s+Status\s+Target\s+Clusters\s+Created\n/);
+  expect(table.stdout).toMatch(new RegExp(`^${id}\\s+approve\\s+completed\\s+cilium\\s+2\\s`, 'm'));
+  const badStatus = await aksnet(['rollout', 'list', '--status', 'halted'], backend());
+  expect({ code: badStatus.code, stderr: badStatus.stderr.trim() }).toEqual({ code: 2, stderr: expect.stringMatching(/^ERROR: 'halted' is not a valid value for '--status'\. Allowed values: Pending, Running, /) });
 }, 150_000);
 
 it('rollout cancel stops a waiting rollout: every cluster cancelled, nothing written', async () => {

@@ -1,7 +1,6 @@
 /**
- * Running the built CLI (`node bin/aksnet.js …`) as a child process from the rollout e2e tests, and reading what the
- * simulator saw. Kept apart from cli-rollout.test.ts (whose helpers are file-local) so the rollout-*.test.ts files
- * share one copy.
+ * Running the built CLI (`node bin/aksnet.js …`) as a child process from the CLI e2e tests (cli-rollout, cli-migrate,
+ * rollout-*), and reading what the simulator saw: one copy of the set-up they all share.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';

@@ -46,6 +46,11 @@ const cases: Case[] = [
   ['a traversal rollout id on an action', 'POST', '/api/rollouts/..%2Fx/cancel', undefined, 400, 'InvalidRolloutId', 'id'],
   ['a YAML body', 'POST', '/api/rollouts', 'name: x\ntarget: cilium\n', 415, 'UnsupportedMediaType', undefined, { 'content-type': 'application/yaml' }],
   ['a bad page size', 'GET', '/api/rollouts/r-1/clusters?limit=100000', undefined, 400, 'InvalidParameter', 'limit'],
+  ['an unknown runtime status in the rollout list', 'GET', '/api/rollouts?status=waitingForApproval', undefined, 400, 'InvalidParameter', 'status'],
+  ['an injection attempt as the rollout list status', 'GET', `/api/rollouts?status=${encodeURIComponent("Running' or 1=1 --")}`, undefined, 400, 'InvalidParameter', 'status'],
+  ['an edited rollout list token', 'GET', '/api/rollouts?continuationToken=WyIyMDI2IiwiLi4vLi4vZXRjIl0', undefined, 400, 'InvalidContinuationToken', 'continuationToken'],
+  ['a rollout list token that is not base64url', 'GET', `/api/rollouts?continuationToken=${encodeURIComponent('a/b+c==')}`, undefined, 400, 'InvalidContinuationToken', 'continuationToken'],
+  ['a bad rollout list page size', 'GET', '/api/rollouts?limit=-1', undefined, 400, 'InvalidParameter', 'limit'],
   ['a bad cluster id in the decisions query', 'GET', `/api/remediation/decisions?clusterId=${encodeURIComponent('/subscriptions/x/../../etc')}`, undefined, 400, 'InvalidResourceId', 'clusterId'],
 ];
 
@@ -59,6 +64,13 @@ it.each(cases)('%s (%s %s), nothing started', async (...row) => {
   expect(error?.message).toMatch(/^[^\n]{1,400}$/);
   expect(res.text).not.toMatch(/\bat .+:\d+:\d+|\.ts\b|node_modules/);
   expect(res.text.length).toBeLessThan(4096);
+});
+
+it('the rollout list refuses an anonymous call and a wrong key (401) and answers an empty list with the key', async () => {
+  expect((await h.call('GET', '/api/rollouts', { key: null })).status).toBe(401);
+  expect((await h.call('GET', '/api/rollouts?status=Running', { key: 'not-the-key' })).status).toBe(401);
+  const ok = await h.call('GET', '/api/rollouts');
+  expect({ status: ok.status, body: ok.body }).toEqual({ status: 200, body: { value: [] } });
 });
 
 it('a broken percent-escape in a route segment is a 400 from the host, before any function runs', async () => {

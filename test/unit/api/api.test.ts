@@ -3,6 +3,7 @@ import { handleApiRequest, type ApiRequest } from '../../../shared/api/api';
 import { encodeToken, type RolloutClusterRecord } from '../../../shared/rollout/store';
 import { armIdKey } from '../../../shared/arm/id';
 import { MemoryDecisionStore } from '../../../shared/remediation/store';
+import type { InstanceStatus } from '../../../shared/api/summary';
 import { SPEC, SUB, assessment, clusterId, fakePorts, report } from './support';
 
 const BASE = 'https://aksnet-fn.azurewebsites.net';
@@ -165,13 +166,107 @@ describe('GET /api/rollouts/{id}', () => {
   });
 });
 
+describe('GET /api/rollouts', () => {
+  // Five rollouts created a minute apart (r0 oldest), two of them at the same instant to test the tie-break.
+  const at = (min: number): string => new Date(Date.UTC(2026, 10, 21, 19, min)).toISOString();
+  const fleet = (): Record<string, InstanceStatus> => ({
+    'r0-20261121T190000Z-000000': { instanceId: 'r0-20261121T190000Z-000000', runtimeStatus: 'Completed', customStatus: report('running'), output: report('completed', { name: 'r0' }), createdTime: at(0), lastUpdatedTime: at(9) },
+    'r1-20261121T190100Z-111111': { instanceId: 'r1-20261121T190100Z-111111', runtimeStatus: 'Failed', createdTime: at(1) },
+    'r2-20261121T190200Z-222222': { instanceId: 'r2-20261121T190200Z-222222', runtimeStatus: 'Running', customStatus: report('waitingForApproval', { name: 'r2' }), createdTime: at(2) },
+    'r3-20261121T190200Z-333333': { instanceId: 'r3-20261121T190200Z-333333', runtimeStatus: 'Running', customStatus: report('halted', { name: 'r3' }), createdTime: at(2) },
+    'r4-20261121T190400Z-444444': { instanceId: 'r4-20261121T190400Z-444444', runtimeStatus: 'Pending', createdTime: at(4) },
+  });
+  type ListBody = { value: Array<Record<string, unknown>>; continuationToken?: string; nextLink?: string };
+
+  it('lists the rollouts newest first, each with its status, name, target, counts and status link', async () => {
+    const { ports } = fakePorts(fleet());
+    const res = await handleApiRequest(get('/api/rollouts'), ports);
+    expect(res.status).toBe(200);
+    const body = res.jsonBody as ListBody;
+    expect(body.value.map((r) => r.id)).toEqual(['r4-20261121T190400Z-444444', 'r3-20261121T190200Z-333333', 'r2-20261121T190200Z-222222', 'r1-20261121T190100Z-111111', 'r0-20261121T190000Z-000000']);
+    expect(body.continuationToken).toBeUndefined();
+    expect(body.value[1]).toEqual({
+      id: 'r3-20261121T190200Z-333333',
+      name: 'r3',
+      status: 'halted',
+      runtimeStatus: 'Running',
+      target: 'overlay+cilium',
+      total: 12,
+      counts: { blocked: 1, compliant: 1, migrated: 1 },
+      createdTime: at(2),
+      statusUri: `${BASE}/api/rollouts/r3-20261121T190200Z-333333`,
+    });
+    // An ended rollout shows its final report; a failed orchestration says so whatever its report said.
+    expect(body.value.find((r) => String(r.id).startsWith('r0'))).toMatchObject({ status: 'completed', runtimeStatus: 'Completed', lastUpdatedTime: at(9) });
+    expect(body.value.find((r) => String(r.id).startsWith('r1'))).toMatchObject({ status: 'failed', runtimeStatus: 'Failed' });
+  });
+
+  it('pages with limit and continuationToken: every rollout once, in order, the token never echoing the key', async () => {
+    const { ports, rec } = fakePorts(fleet());
+    const seen: string[] = [];
+    let next: string | undefined = '/api/rollouts?limit=2';
+    let pages = 0;
+    while (next) {
+      const res = await handleApiRequest({ method: 'GET', url: `${BASE}${next.replace(BASE, '')}&code=secret-key`, headers: {} }, ports);
+      expect(res.status).toBe(200);
+      const body = res.jsonBody as ListBody;
+      expect(body.value.length).toBeLessThanOrEqual(2);
+      seen.push(...body.value.map((r) => String(r.id)));
+      expect(JSON.stringify(body)).not.toContain('secret-key');
+      next = body.nextLink;
+      if (next) expect(next).toBe(`${BASE}/api/rollouts?limit=2&continuationToken=${body.continuationToken}`);
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(['r4-20261121T190400Z-444444', 'r3-20261121T190200Z-333333', 'r2-20261121T190200Z-222222', 'r1-20261121T190100Z-111111', 'r0-20261121T190000Z-000000']);
+    // Later pages ask the instance query only for what is old enough.
+    expect(rec.listed[0]).toEqual({});
+    expect(rec.listed[1].createdTimeTo?.toISOString()).toBe('2026-11-21T19:02:00.001Z');
+  });
+
+  it('filters by runtime status, any letter case, several comma-separated', async () => {
+    const { ports, rec } = fakePorts(fleet());
+    const running = (await handleApiRequest(get('/api/rollouts?status=running'), ports)).jsonBody as ListBody;
+    expect(running.value.map((r) => r.status)).toEqual(['halted', 'waitingForApproval']);
+    expect(rec.listed[0]).toEqual({ runtimeStatus: ['Running'] });
+    const ended = (await handleApiRequest(get('/api/rollouts?status=Completed,Failed&limit=1'), ports)).jsonBody as ListBody;
+    expect(ended.value.map((r) => r.runtimeStatus)).toEqual(['Failed']);
+    expect(ended.nextLink).toContain('status=Completed%2CFailed');
+  });
+
+  it('refuses an unknown status, an edited token and a bad limit with 400 naming the parameter, and queries nothing', async () => {
+    const { ports, rec } = fakePorts(fleet());
+    const cases: Array<[string, string, string]> = [
+      ['/api/rollouts?status=waiting', 'InvalidParameter', 'status'],
+      ['/api/rollouts?status=Running,,', 'InvalidParameter', 'status'],
+      ['/api/rollouts?continuationToken=bm90LWEtdG9rZW4', 'InvalidContinuationToken', 'continuationToken'],
+      [`/api/rollouts?continuationToken=${Buffer.from(JSON.stringify(['2026-11-21T19:02:00.000Z', '../etc'])).toString('base64url')}`, 'InvalidContinuationToken', 'continuationToken'],
+      [`/api/rollouts?continuationToken=${Buffer.from(JSON.stringify(['yesterday', 'r1'])).toString('base64url')}`, 'InvalidContinuationToken', 'continuationToken'],
+      ['/api/rollouts?limit=0', 'InvalidParameter', 'limit'],
+    ];
+    for (const [path, code, target] of cases) {
+      const res = await handleApiRequest(get(path), ports);
+      expect([path, res.status, errorOf(res).code, errorOf(res).target]).toEqual([path, 400, code, target]);
+    }
+    expect(errorOf(await handleApiRequest(get('/api/rollouts?status=waiting'), ports)).message).toBe(
+      "'status' must be one or more of Pending, Running, Suspended, ContinuedAsNew, Completed, Failed, Canceled, Terminated (comma-separated), not 'waiting'.",
+    );
+    expect(rec.listed).toEqual([]);
+  });
+
+  it('an empty task hub is an empty list', async () => {
+    const { ports } = fakePorts();
+    expect((await handleApiRequest(get('/api/rollouts'), ports)).jsonBody).toEqual({ value: [] });
+  });
+});
+
 describe('routing', () => {
   it('answers 404 for unknown routes and 405 with Allow for a wrong method', async () => {
     const { ports } = fakePorts();
     const r404 = await handleApiRequest(get('/api/clusters'), ports);
     expect(r404.status).toBe(404);
-    const r405 = await handleApiRequest(get('/api/rollouts'), ports);
-    expect([r405.status, r405.headers.allow]).toEqual([405, 'POST']);
+    const r405 = await handleApiRequest({ method: 'PUT', url: '/api/rollouts', headers: {} }, ports);
+    expect([r405.status, r405.headers.allow]).toEqual([405, 'GET, POST']);
     const del = await handleApiRequest({ method: 'DELETE', url: '/api/rollouts/x', headers: {} }, ports);
     expect([del.status, del.headers.allow]).toEqual([405, 'GET']);
   });

@@ -1,5 +1,5 @@
 /** Recording fakes of the API's ports (the outside world), and real-shaped inputs. */
-import type { ApiPorts, PreflightFailure, RolloutAction } from '../../../shared/api/ports';
+import type { ApiPorts, PreflightFailure, RolloutAction, RolloutListQuery } from '../../../shared/api/ports';
 import type { InstanceStatus } from '../../../shared/api/summary';
 import type { Assessment, Target } from '../../../shared/model/assessment';
 import type { RolloutSpec } from '../../../shared/rollout/spec';
@@ -23,11 +23,12 @@ export interface Recorded {
   starts: Array<{ id: string; spec: RolloutSpec }>;
   raised: Array<{ id: string; action: RolloutAction; data: unknown }>;
   assessed: Array<{ ids: string[]; target: Target }>;
+  listed: RolloutListQuery[];
   logs: string[];
 }
 
 export function fakePorts(instances: Record<string, InstanceStatus> = {}, assessments: Record<string, Assessment> = {}): { ports: ApiPorts; rec: Recorded; store: MemoryResultStore } {
-  const rec: Recorded = { starts: [], raised: [], assessed: [], logs: [] };
+  const rec: Recorded = { starts: [], raised: [], assessed: [], listed: [], logs: [] };
   const store = new MemoryResultStore();
   const ports: ApiPorts = {
     rollouts: {
@@ -40,6 +41,15 @@ export function fakePorts(instances: Record<string, InstanceStatus> = {}, assess
       },
       async raise(id, action, data) {
         rec.raised.push({ id, action, data });
+      },
+      // As the Durable instance query filters: runtime status, and created at or before createdTimeTo.
+      async list(query) {
+        rec.listed.push(query);
+        return Object.values(instances).filter(
+          (i) =>
+            (!query.runtimeStatus || (query.runtimeStatus as string[]).includes(i.runtimeStatus)) &&
+            (!query.createdTimeTo || (i.createdTime !== undefined && Date.parse(i.createdTime) <= query.createdTimeTo.getTime())),
+        );
       },
     },
     results: store,

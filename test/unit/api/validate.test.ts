@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ApiError } from '../../../shared/api/errors';
-import { newRolloutId, validateClusterId, validateContinuationToken, validateRolloutId, validateSince, validateTarget } from '../../../shared/api/validate';
+import { encodeRolloutListToken, newRolloutId, validateClusterId, validateContinuationToken, validateRolloutId, validateRolloutListToken, validateRuntimeStatusFilter, validateSince, validateTarget } from '../../../shared/api/validate';
 import { scheduledInstanceId } from '../../../shared/schedule/schedule';
 import { encodeToken } from '../../../shared/rollout/store';
 import { SUB, clusterId } from './support';
@@ -83,5 +83,32 @@ describe('validators', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('GET /api/rollouts parameters', () => {
+  it('status: runtime statuses in any letter case, comma-separated, each once, spelled as the runtime does', () => {
+    expect(validateRuntimeStatusFilter(null)).toBeUndefined();
+    expect(validateRuntimeStatusFilter('running')).toEqual(['Running']);
+    expect(validateRuntimeStatusFilter('COMPLETED, failed,Completed')).toEqual(['Completed', 'Failed']);
+    const e = rejects(() => validateRuntimeStatusFilter('Running,halted'));
+    expect([e.status, e.target, e.message]).toEqual([400, 'status', expect.stringContaining("not 'halted'")]);
+  });
+
+  it('continuation tokens: every cursor a page can end on comes back the same; anything else is a 400 naming the token', () => {
+    const rolloutIds = fc.oneof(
+      fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), fc.date({ min: new Date('2020-01-01'), max: new Date('2099-01-01'), noInvalidDate: true }), fc.stringMatching(/^[0-9a-f]{6}$/)).map(([n, d, hex]) => newRolloutId(n, d, hex)),
+      fc.date({ min: new Date('2020-01-01'), max: new Date('2099-01-01'), noInvalidDate: true }).map((d) => scheduledInstanceId('nightly', d)),
+    );
+    const times = fc.oneof(fc.constant(''), fc.date({ min: new Date('2000-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString()));
+    fc.assert(
+      fc.property(times, rolloutIds, (createdTime, id) => {
+        expect(validateRolloutListToken(encodeRolloutListToken({ createdTime, id }))).toEqual({ createdTime, id });
+      }),
+    );
+    for (const bad of ['x', 'bm90LWpzb24', Buffer.from('["2026-11-21T19:30:05Z","r1"]').toString('base64url'), Buffer.from('["","a/b"]').toString('base64url'), Buffer.from('{"t":"","i":"r1"}').toString('base64url')]) {
+      const e = rejects(() => validateRolloutListToken(bad));
+      expect([bad, e.status, e.code, e.target]).toEqual([bad, 400, 'InvalidContinuationToken', 'continuationToken']);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRolloutSpec, resolveCountOrPercent, rolloutSpecJsonSchema, RolloutSpecError, validateRolloutSpec } from '../../../shared/rollout/spec';
 
@@ -95,7 +95,24 @@ describe('rollout spec', () => {
     expect(resolveCountOrPercent(undefined, 9)).toBeUndefined();
   });
 
-  it('docs/rollout-spec.schema.json is the schema generated from the code', () => {
+  it('maintenanceWindow.useClusterConfiguration is optional and defaults to true: the cluster\'s own configuration first, then the spec\'s windows', () => {
+    const window = { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Saturday' } }, durationHours: 8, startTime: '22:00' };
+    const implicit = parseRolloutSpec(['name: w', 'target: cilium', 'selector: { subscriptions: [00000000-0000-0000-0000-000000000001] }', 'stages: [{ name: all, maxConcurrency: 5 }]', 'maintenanceWindow:', '  expectedOperationMinutes: 30', ''].join('\n'));
+    expect(implicit.maintenanceWindow).toEqual({ useClusterConfiguration: true, expectedOperationMinutes: 30 });
+    expect(validateRolloutSpec({ ...minimal, maintenanceWindow: { windows: [window] } }).maintenanceWindow).toEqual({ useClusterConfiguration: true, windows: [window] });
+    // An explicit false is kept (only the spec's windows), and a non-boolean is still refused by field path.
+    expect(validateRolloutSpec({ ...minimal, maintenanceWindow: { useClusterConfiguration: false, windows: [window] } }).maintenanceWindow?.useClusterConfiguration).toBe(false);
+    expect(problemsOf({ ...minimal, maintenanceWindow: { useClusterConfiguration: 'yes' } })).toEqual([expect.stringMatching(/^maintenanceWindow\.useClusterConfiguration: /)]);
+    // No maintenanceWindow at all stays absent: any time.
+    expect(validateRolloutSpec(minimal).maintenanceWindow).toBeUndefined();
+    // The published schema says the same: optional, default true.
+    const mw = (rolloutSpecJsonSchema() as { properties: { maintenanceWindow: { properties: { useClusterConfiguration: unknown }; required?: string[] } } }).properties.maintenanceWindow;
+    expect(mw.properties.useClusterConfiguration).toEqual({ default: true, type: 'boolean' });
+    expect(mw.required ?? []).not.toContain('useClusterConfiguration');
+  });
+
+  it('docs/rollout-spec.schema.json is the schema generated from the code (regenerate: UPDATE_DOCS=1 npx jest test/unit/rollout/spec.test.ts)', () => {
+    if (process.env.UPDATE_DOCS === '1') writeFileSync(join(docs, 'rollout-spec.schema.json'), `${JSON.stringify(rolloutSpecJsonSchema(), null, 2)}\n`);
     const committed = JSON.parse(readFileSync(join(docs, 'rollout-spec.schema.json'), 'utf8'));
     expect(committed).toEqual(rolloutSpecJsonSchema());
   });
