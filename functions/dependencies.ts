@@ -47,15 +47,29 @@ export function storeSettingsKey(env: NodeJS.ProcessEnv): string {
 }
 
 /** Results + locks: Table storage when configured, else SQLite (see the header). */
+/**
+ * Without a file (AKSNET_RESULTS_DB unset or ':memory:') results, locks and decisions share ONE in-memory database
+ * per process, so remediation's "being migrated" and "own correlation id" answers and the decisions' migration
+ * results see what the rollouts wrote.
+ */
+let memoryResults: SqliteResultStore | undefined;
+function sqliteResults(env: NodeJS.ProcessEnv): SqliteResultStore {
+  const file = env[RESULTS_DB_SETTING];
+  if (file && file !== ':memory:') return new SqliteResultStore(file);
+  return (memoryResults ??= new SqliteResultStore(':memory:'));
+}
+
 export function resultStoreFromSettings(env: NodeJS.ProcessEnv): ResultStore & ClusterLocks {
   const tables = tablesFromSettings(env);
-  return tables ? new TableResultStore(tables) : new SqliteResultStore(env[RESULTS_DB_SETTING] ?? ':memory:');
+  return tables ? new TableResultStore(tables) : sqliteResults(env);
 }
 
 /** Remediation decisions: Table storage when configured (beside the results and locks), else SQLite. */
 export function decisionStoreFromSettings(env: NodeJS.ProcessEnv): RemediationStore {
   const tables = tablesFromSettings(env);
-  return tables ? new TableDecisionStore(tables.decisions, new TableResultStore(tables)) : new SqliteDecisionStore(env[RESULTS_DB_SETTING] ?? ':memory:');
+  if (tables) return new TableDecisionStore(tables.decisions, new TableResultStore(tables));
+  const file = env[RESULTS_DB_SETTING];
+  return new SqliteDecisionStore(file && file !== ':memory:' ? file : sqliteResults(env));
 }
 
 /** Facts of one cluster, fresh from ARM and its Kubernetes API, through the gateway's collector. */

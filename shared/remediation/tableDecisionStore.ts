@@ -26,7 +26,8 @@ import { escapeKey, orderedKey, statusOf } from '../storage/tableKeys';
 import { ensureTables } from '../storage/tables';
 import { packJson, unpackJson } from '../storage/tableJson';
 import { acquireLease, releaseLease } from '../storage/tableLease';
-import type { DecisionPage, DecisionQuery, DecisionRecord, DecisionStore } from './store';
+import { withMigrationResults, type DecisionPage, type DecisionQuery, type DecisionRecord, type DecisionStore } from './store';
+import type { ResultStore } from '../rollout/store';
 
 /** What remediation asks of the rollout side (TableResultStore answers it). */
 export interface RolloutFacts {
@@ -59,7 +60,7 @@ export class TableDecisionStore implements DecisionStore, RolloutFacts {
    */
   constructor(
     decisions: TableClient | (() => TableClient),
-    private readonly rollout?: RolloutFacts,
+    private readonly rollout?: RolloutFacts & Pick<ResultStore, 'listClusters'>,
   ) {
     let built: TableClient | undefined;
     this.clientOf = typeof decisions === 'function' ? () => (built ??= decisions()) : () => decisions;
@@ -107,10 +108,12 @@ export class TableDecisionStore implements DecisionStore, RolloutFacts {
       if (rows.length > query.limit) break;
     }
     const page = rows.slice(0, query.limit);
-    return {
+    const out: DecisionPage = {
       items: page.map((r) => unpackJson<DecisionRecord>(r, 'record')),
       ...(rows.length > query.limit ? { continuationToken: Buffer.from(String(page[page.length - 1].rowKey)).toString('base64url') } : {}),
     };
+    // A `migrate` decision shows the result of the migration it started once that run has ended.
+    return this.rollout ? withMigrationResults(out, this.rollout) : out;
   }
 
   async hasEvent(eventId: string): Promise<boolean> {
