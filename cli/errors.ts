@@ -2,12 +2,13 @@
  * Typed CLI errors, after azure-cli's `azure.cli.core.azclierror`: each carries the exit code and a
  * recommendation, and main() prints it as ONE line on stderr: `ERROR: <problem>. <fix>`.
  *
- * Exit codes (as az): 0 success, 1 error, 2 usage/validation error, 3 resource not found.
+ * Exit codes (as az): 0 success, 1 error, 2 usage/validation error, 3 resource not found; 130 interrupted
+ * (Ctrl-C), as a shell reports a command SIGINT ended (128 + 2).
  * Decision: a --snapshot file that is missing, unreadable, not JSON or not a snapshot is a *usage*
  * error (2), like any other argument value the command cannot accept; 3 is reserved for Azure
  * resources (a cluster that is not in the snapshot), as az reserves it for ResourceNotFoundError.
  */
-export const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3 } as const;
+export const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class CLIError extends Error {
@@ -39,6 +40,11 @@ export class FileArgumentError extends UsageError {}
 
 export class ResourceNotFoundError extends CLIError {
   override readonly exitCode: ExitCode = EXIT.notFound;
+}
+
+/** The user pressed Ctrl-C: exit 130. */
+export class InterruptedError extends CLIError {
+  override readonly exitCode: ExitCode = EXIT.interrupted;
 }
 
 /** The one line printed for an error: `ERROR: <problem>. <fix>` (no trailing period doubled). */

@@ -7,9 +7,10 @@
  * the argument's validator, `--help` winning over everything. commander would need exitOverride,
  * configureOutput and its own help suppressed to do the same; util.parseArgs reports unknown options
  * in a long message of its own and rejects values that start with '-'. The grammar is small:
- * `--long value`, `--long=value`, `-s value`, boolean switches.
+ * `--long value`, `--long=value`, `-s value`, boolean switches, and one bare value for an argument declared
+ * `positional` (`aksnet rollout show ID`, the same as `--id ID`).
  */
-import { InvalidArgumentValueError, RequiredArgumentMissingError, UnrecognizedArgumentError } from './errors';
+import { InvalidArgumentValueError, MutuallyExclusiveArgumentError, RequiredArgumentMissingError, UnrecognizedArgumentError } from './errors';
 import { validateEnum } from './params';
 import type { ArgSpec, ParsedArgs } from './types';
 
@@ -61,10 +62,19 @@ export function parseOptions(tokens: readonly string[], specs: readonly ArgSpec[
   for (const s of specs) for (const o of s.options) byOption.set(o, s);
   const raw = new Map<string, { spec: ArgSpec; option: string; value: string | true; more: Array<{ option: string; value: string }> }>();
   const seeHelp = `Run '${helpCommand} --help' for the arguments and examples`;
+  const positional = specs.find((s) => s.positional);
+  let bare: string | undefined;
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
+    if (positional && bare === undefined && !token.startsWith('-')) {
+      bare = token;
+      continue;
+    }
     if (!token.startsWith('-') || token === '-' || token === '--') {
+      if (positional && bare !== undefined && !token.startsWith('-')) {
+        throw new UnrecognizedArgumentError(`unrecognized argument '${token}'`, `${helpCommand} takes one value without an option (its ${positional.metavar ?? positional.dest}, '${bare}'); ${seeHelp.charAt(0).toLowerCase()}${seeHelp.slice(1)}`);
+      }
       throw new UnrecognizedArgumentError(`unrecognized argument '${token}'`, `${helpCommand} takes options only; ${seeHelp.charAt(0).toLowerCase()}${seeHelp.slice(1)}`);
     }
     const eq = token.startsWith('--') ? token.indexOf('=') : -1;
@@ -95,6 +105,17 @@ export function parseOptions(tokens: readonly string[], specs: readonly ArgSpec[
     const seen = raw.get(spec.dest);
     if (seen) seen.more.push({ option, value });
     else raw.set(spec.dest, { spec, option, value, more: [] });
+  }
+
+  if (positional && bare !== undefined) {
+    const named = raw.get(positional.dest);
+    if (!named) raw.set(positional.dest, { spec: positional, option: positional.options[0], value: bare, more: [] });
+    else if (named.value !== true && named.value.trim() !== bare.trim()) {
+      throw new MutuallyExclusiveArgumentError(
+        `'${bare}' and '${named.option} ${named.value}' name two different values for '${label(positional)}'`,
+        `Give it once: '${helpCommand} ${bare}' or '${helpCommand} ${named.option} ${bare}'`,
+      );
+    }
   }
 
   const args: ParsedArgs = {};

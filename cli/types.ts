@@ -31,6 +31,11 @@ export interface ArgSpec {
   validator?: (value: string, option: string) => unknown;
   /** Help section for the argument (az groups arguments, e.g. 'Resource Id Arguments'). */
   group?: string;
+  /**
+   * The value may also be given alone, without the option (`aksnet rollout show ID` as well as `--id ID`): the
+   * first bare word of the command line. Both forms with different values is a usage error. At most one per command.
+   */
+  positional?: boolean;
 }
 
 export interface Example {

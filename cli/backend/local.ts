@@ -1,7 +1,8 @@
 /**
  * The backend a command starts for itself when no `--backend` / AKSNET_BACKEND is given: the local
  * Functions/Durable host (local/host.ts) in this process, serving the built app (dist/functions/index.js), with
- * its task hub and results in a temporary directory removed when the command ends.
+ * its task hub and results in a temporary directory removed when the command ends (kept, for a resume, when a
+ * second Ctrl-C stops the command before its run ended: cli/handlers/rolloutRun.ts FollowInterrupt).
  *
  * The host needs an ARM endpoint: the simulator when AKSNET_ARM_ENDPOINT and AKSNET_CA_CERT are set (what
  * `aksnet sim start` prints), otherwise real Azure with DefaultAzureCredential — the same switch as every live
@@ -17,19 +18,27 @@ import * as path from 'node:path';
 import { startHost, type RunningHost } from '../../local/host';
 import { ARM_ENDPOINT_ENV, CA_CERT_ENV } from '../../shared/azure/target';
 import { RESULTS_DB_SETTING } from '../../functions/dependencies';
-import { CLIError, InvalidArgumentValueError } from '../errors';
+import { CLIError } from '../errors';
+import { clockScaleFrom } from '../params';
 import { BackendClient, httpTransport } from './client';
 
 /** dist/functions/index.js next to this build of the CLI (dist/cli/backend/local.js). */
 export const BUILT_ENTRY = path.resolve(__dirname, '..', '..', 'functions', 'index.js');
-export const CLOCK_SCALE_ENV = 'AKSNET_CLOCK_SCALE';
 
 export interface EmbeddedBackend {
   client: BackendClient;
   host: RunningHost;
   /** Where the ARM calls go, for the log. */
   arm: string;
-  stop(): Promise<void>;
+  /** The temporary directory of the host's state: the task hub (hub.db) and the results (results.db). */
+  dir: string;
+  /** The command line that serves this state again (a host of its own that picks the runs up where they stopped). */
+  resumeCommand: string;
+  /**
+   * Stops the host and removes its directory — unless `keepState`: a run that has not ended must not lose its
+   * record (Ctrl-C twice, cli/handlers/rolloutRun.ts), so the directory stays for `resumeCommand`.
+   */
+  stop(options?: { keepState?: boolean }): Promise<void>;
 }
 
 export interface EmbeddedOptions {
@@ -39,14 +48,6 @@ export interface EmbeddedOptions {
   /** Host log lines (default: dropped). */
   log?: (line: string) => void;
   entry?: string;
-}
-
-function clockScaleFrom(env: NodeJS.ProcessEnv): number {
-  const raw = env[CLOCK_SCALE_ENV]?.trim();
-  if (!raw) return 1;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentValueError(`${CLOCK_SCALE_ENV} '${raw}' is not a positive number`, `Set it to 1/timeScale of the simulator, e.g. ${CLOCK_SCALE_ENV}=1000, or unset it`);
-  return n;
 }
 
 function entryFrom(options: EmbeddedOptions): string {
@@ -72,18 +73,22 @@ export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<Em
     fs.rmSync(dir, { recursive: true, force: true });
     throw new CLIError(`the local host could not start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`, "Run 'npm run build', or pass '--backend URL' of a running host");
   }
-  const transport = httpTransport(host.baseUrl, { kind: 'key', key: host.functionKey });
+  const transport = httpTransport(host.baseUrl, { key: host.functionKey });
   const arm = appSettings[ARM_ENDPOINT_ENV] ? `the simulator at ${appSettings[ARM_ENDPOINT_ENV]}` : 'Azure (DefaultAzureCredential)';
   let stopped = false;
   return {
-    client: new BackendClient(transport, { url: host.baseUrl, describe: `the local host ${host.baseUrl}` }),
+    client: new BackendClient(transport, { url: host.baseUrl, describe: `the local host ${host.baseUrl}`, sends: { key: true, token: false } }),
     host,
     arm,
-    stop: async () => {
+    dir,
+    // The app settings the host had, as `aksnet host start` takes them (from the environment; ARM endpoint and CA
+    // certificate are the caller's own, so the same shell has them).
+    resumeCommand: `${RESULTS_DB_SETTING}=${resultsDb} aksnet host start --db ${path.join(dir, 'hub.db')}`,
+    stop: async (stopOptions) => {
       if (stopped) return;
       stopped = true;
       await host.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!stopOptions?.keepState) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

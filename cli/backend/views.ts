@@ -20,6 +20,12 @@ export interface ClusterView {
   error: { code: string; message: string } | null;
   startedAt?: string;
   endedAt?: string;
+  /** Every ARM correlation id of a write the run made on the cluster (steps, NAP mode changes, pool scaling); [] before it ran. */
+  correlationIds: string[];
+  /** Whether NAP was disabled and put back (absent when the run did not touch NAP). */
+  nap?: { disabled: boolean; restored: boolean; problem?: string };
+  /** What verify found wrong (the result is then `failed`). */
+  verifyProblems?: string[];
 }
 
 /** `rollout show|wait|start --wait -o json`. */

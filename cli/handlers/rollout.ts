@@ -3,31 +3,22 @@
  * (cli/backend/client.ts). `rollout start` without a backend runs the rollout on a local host started for the
  * command (cli/backend/local.ts) and waits for its end: that host lives only as long as the command.
  */
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
 import { startEmbeddedBackend, type EmbeddedBackend } from '../backend/local';
 import { backendUrlFrom, BACKEND_ENV, FUNCTION_KEY_ENV, remoteClient, requireRemoteClient } from '../backend/resolve';
 import type { BackendClient, RolloutSummary } from '../backend/client';
 import type { CommandContext, CommandHandler } from '../types';
-import { pollIntervalFor, readSpecFile, reportOutcome, rolloutView, waitForRollout } from './rolloutRun';
+import { finalTable, FollowInterrupt, followAgainCommand, pollIntervalFor, readSpecFile, reportOutcome, rolloutView, waitForRollout } from './rolloutRun';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** Ctrl-C while waiting: stop waiting (and the embedded host) instead of dying with a temp dir left behind. */
-function interruptFlag(): { interrupted: () => boolean; dispose: () => void } {
-  let hit = false;
-  const on = (): void => {
-    hit = true;
-  };
-  process.once('SIGINT', on);
-  return { interrupted: () => hit, dispose: () => process.off('SIGINT', on) };
-}
-
-async function follow(client: BackendClient, id: string, ctx: CommandContext, notice: (text: string, s: RolloutSummary) => void, until?: string, timeoutMs?: number): Promise<RolloutSummary> {
-  const flag = interruptFlag();
+/** Follows a rollout on a remote backend: Ctrl-C stops following (exit 130; the rollout goes on there). */
+async function follow(client: BackendClient, id: string, args: Record<string, unknown>, ctx: CommandContext, notice: (text: string, s: RolloutSummary) => void, until?: string, timeoutMs?: number): Promise<RolloutSummary> {
+  const interrupt = new FollowInterrupt(ctx, undefined, followAgainCommand(args));
   try {
-    return await waitForRollout(client, id, { intervalMs: pollIntervalFor(client.info.url, ctx.env), progress: ctx.progress, notice, until, timeoutMs, interrupted: flag.interrupted });
+    return await waitForRollout(client, id, { intervalMs: pollIntervalFor(client.info.url, ctx.env), progress: ctx.progress, notice, until, timeoutMs, interrupt });
   } finally {
-    flag.dispose();
+    interrupt.dispose();
   }
 }
 
@@ -39,8 +30,9 @@ export const rolloutStart: CommandHandler = async (args, ctx) => {
     const started = await client.startRollout(spec);
     ctx.log.info(`rollout ${started.id} started on ${url}`);
     if (args.noWait === true) return started;
-    const last = await follow(client, started.id, ctx, (text) => ctx.log.warning(text));
+    const last = await follow(client, started.id, args, ctx, (text) => ctx.log.warning(text));
     const view = await rolloutView(client, started.id, last);
+    finalTable(view, args, ctx);
     reportOutcome(view, ctx);
     return view;
   }
@@ -51,11 +43,21 @@ export const rolloutStart: CommandHandler = async (args, ctx) => {
     );
   }
   let backend: EmbeddedBackend | undefined;
+  let interrupt: FollowInterrupt | undefined;
+  // Listening from the start: a Ctrl-C while the host starts must not kill the process with the host's
+  // directory left behind (the handler below decides what it means).
+  let early = 0;
+  const countEarly = (): void => void early++;
+  process.on('SIGINT', countEarly);
   try {
     backend = await startEmbeddedBackend({ env: ctx.env, log: (l) => ctx.log.debug(l) });
     const b = backend;
     ctx.log.info(`local host ${b.host.baseUrl} started for this command (ARM: ${b.arm})`);
+    interrupt = new FollowInterrupt(ctx, b);
+    process.off('SIGINT', countEarly);
+    if (early > 0) throw new InterruptedError('interrupted (Ctrl-C) before the rollout started; nothing was changed');
     const started = await b.client.startRollout(spec);
+    interrupt.attach(b.client, started.id);
     ctx.log.info(`rollout ${started.id} started`);
     const notice = (text: string, s: RolloutSummary): void => {
       ctx.log.warning(text);
@@ -65,12 +67,17 @@ export const rolloutStart: CommandHandler = async (args, ctx) => {
         );
       }
     };
-    const last = await follow(b.client, started.id, ctx, notice);
+    const last = await waitForRollout(b.client, started.id, { intervalMs: pollIntervalFor(b.client.info.url, ctx.env), progress: ctx.progress, notice, interrupt });
     const view = await rolloutView(b.client, started.id, last);
+    finalTable(view, args, ctx);
+    const cancelledOnCtrlC = interrupt.endedError(view.id, view.status);
+    if (cancelledOnCtrlC) ctx.failAfterOutput(cancelledOnCtrlC);
     reportOutcome(view, ctx);
     return view;
   } finally {
-    await backend?.stop();
+    process.off('SIGINT', countEarly);
+    interrupt?.dispose();
+    await backend?.stop({ keepState: interrupt?.keepState === true });
   }
 };
 
@@ -79,14 +86,15 @@ export const rolloutShow: CommandHandler = async (args, ctx) => {
   return rolloutView(client, args.id as string, undefined, str(args.status));
 };
 
-export const rolloutList: CommandHandler = async (args, ctx) => requireRemoteClient(args, ctx.env).listRollouts();
+export const rolloutList: CommandHandler = async (args, ctx) => requireRemoteClient(args, ctx.env).listRollouts({ status: str(args.status) });
 
 export const rolloutWait: CommandHandler = async (args, ctx) => {
   const client = requireRemoteClient(args, ctx.env);
   const id = args.id as string;
   const timeout = typeof args.timeout === 'number' ? args.timeout * 1000 : undefined;
-  const last = await follow(client, id, ctx, (text) => ctx.log.warning(text), str(args.until), timeout);
+  const last = await follow(client, id, args, ctx, (text) => ctx.log.warning(text), str(args.until), timeout);
   const view = await rolloutView(client, id, last);
+  finalTable(view, args, ctx);
   if (last.status !== args.until) reportOutcome(view, ctx);
   return view;
 };
@@ -108,6 +116,8 @@ export const rolloutCancel: CommandHandler = async (args, ctx) => {
   const accepted = await client.action(id, 'cancel', reason ? { reason } : {});
   if (args.noWait === true) return accepted;
   // Cancel is graceful: operations under way finish and NAP is restored before the rollout ends.
-  const last = await follow(client, id, ctx, (text) => ctx.log.warning(text));
-  return rolloutView(client, id, last);
+  const last = await follow(client, id, args, ctx, (text) => ctx.log.warning(text));
+  const view = await rolloutView(client, id, last);
+  finalTable(view, args, ctx);
+  return view;
 };

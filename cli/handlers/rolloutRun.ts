@@ -5,12 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ClusterResult } from '../../shared/migration/result';
 import { parseRolloutSpec, RolloutSpecError, type RolloutSpec } from '../../shared/rollout/spec';
 import { hasEnded, type BackendClient, type RolloutClusterItem, type RolloutSummary } from '../backend/client';
-import { CLIError, FileArgumentError } from '../errors';
+import { CLIError, FileArgumentError, InterruptedError } from '../errors';
 import { ProgressTracker } from '../progress';
-import type { CommandContext } from '../types';
-import type { ClusterView, RolloutView } from '../backend/views';
+import { formatTable } from '../output';
+import type { CommandContext, ParsedArgs, TableTransformer } from '../types';
+import { rolloutTable, type ClusterView, type RolloutView } from '../backend/views';
 
 /** Reads and validates a rollout spec (YAML or JSON); every problem is named, on one line (exit 2). */
 export function readSpecFile(file: string, cwd: string): RolloutSpec {
@@ -31,7 +33,10 @@ export function readSpecFile(file: string, cwd: string): RolloutSpec {
   }
 }
 
-function clusterView(c: RolloutClusterItem): ClusterView {
+/** A cluster item with the result fields the API adds (shared/api/api.ts clusterItem; ClusterResult in shared/migration/result.ts). */
+type ClusterItem = RolloutClusterItem & Partial<Pick<ClusterResult, 'correlationIds' | 'nap' | 'verifyProblems'>>;
+
+function clusterView(c: ClusterItem): ClusterView {
   return {
     id: c.id,
     name: c.name,
@@ -46,6 +51,9 @@ function clusterView(c: RolloutClusterItem): ClusterView {
     error: c.error ?? null,
     ...(c.startedAt ? { startedAt: c.startedAt } : {}),
     ...(c.endedAt ? { endedAt: c.endedAt } : {}),
+    correlationIds: c.correlationIds ?? [],
+    ...(c.nap ? { nap: c.nap } : {}),
+    ...(c.verifyProblems ? { verifyProblems: c.verifyProblems } : {}),
   };
 }
 
@@ -83,11 +91,112 @@ export interface WaitOptions {
   until?: string | readonly string[];
   /** Give up after this many ms (the rollout goes on). */
   timeoutMs?: number;
-  /** Set when the user interrupted (Ctrl-C): stop waiting. */
-  interrupted?: () => boolean;
+  /** Ctrl-C (cli/handlers/rolloutRun.ts FollowInterrupt): its sleep ends at a press, and it says when to stop following. */
+  interrupt?: FollowInterrupt;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** How to follow a rollout again on a remote backend: with '--backend URL' when it was given that way. */
+export function followAgainCommand(args: Record<string, unknown>): (id: string) => string {
+  return (id) => `aksnet rollout wait ${id}${typeof args.backend === 'string' ? ` --backend ${args.backend}` : ''}`;
+}
+
+/**
+ * What Ctrl-C does while a command follows a rollout (or a one-cluster migration) it started or was asked to follow.
+ *
+ * On a host the command started for itself (`owned`), the run lives in this process: dying would abandon it
+ * half-way — against Azure a cluster could keep NAP Manual, its NodePools at limits 0 with the disable taint and a
+ * pool scaled up, with no record left. So the first Ctrl-C raises `cancel` (graceful: accepted operations are
+ * followed to their end and NAP is restored, docs/workflow.md) and the command keeps following the run to its end;
+ * a second one stops following at once, stops the host and KEEPS its state directory, naming the command that
+ * resumes it. On a remote backend the run lives there: Ctrl-C only stops following, and says how to follow again.
+ */
+export class FollowInterrupt {
+  presses = 0;
+  /** Set when the host's state must outlive the command (second Ctrl-C before the run ended). */
+  keepState = false;
+  private run?: { client: BackendClient; id: string };
+  private cancelSent = false;
+  private readonly wakers = new Set<() => void>();
+  private readonly onSigint = (): void => {
+    this.presses++;
+    if (this.owned && this.presses === 1) {
+      this.ctx.log.warning(
+        `Ctrl-C: cancelling ${this.run ? `rollout ${this.run.id}` : 'the run'} gracefully (operations under way are followed to their end, NAP is restored) and following it to its end; press Ctrl-C again to exit now and keep its state for later`,
+      );
+      this.sendCancel();
+    }
+    for (const wake of [...this.wakers]) wake();
+  };
+
+  constructor(
+    private readonly ctx: CommandContext,
+    /** The CLI's own host (its state directory and how to serve it again); undefined for a remote backend. */
+    private readonly owned?: { dir: string; resumeCommand: string },
+    /** How to follow the run again on the remote backend, e.g. `aksnet rollout wait ID --backend URL`. */
+    private readonly followAgain: (id: string) => string = (id) => `aksnet rollout wait ${id}`,
+  ) {
+    process.on('SIGINT', this.onSigint);
+  }
+
+  /** The run is known (started or named): a Ctrl-C pressed before this cancels it now. */
+  attach(client: BackendClient, id: string): void {
+    this.run = { client, id };
+    if (this.owned && this.presses >= 1) this.sendCancel();
+  }
+
+  /** A Ctrl-C on the CLI's own host asked for the run to be cancelled. */
+  get cancelled(): boolean {
+    return this.owned !== undefined && this.presses >= 1;
+  }
+
+  private sendCancel(): void {
+    if (!this.run || this.cancelSent) return;
+    this.cancelSent = true;
+    const { client, id } = this.run;
+    // A rollout that has just ended refuses the cancel (409 RolloutEnded): following it shows how it ended.
+    client.action(id, 'cancel', { reason: 'Ctrl-C in the aksnet command that runs it' }).catch((e: unknown) => this.ctx.log.debug(`cancel of ${id} on Ctrl-C: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /** Sleeps `ms`, or less when Ctrl-C is pressed meanwhile. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  /** The error to stop following with, now that the run is still `status`; undefined to go on following. */
+  stopError(id: string, status: string): InterruptedError | undefined {
+    if (this.owned) {
+      if (this.presses < 2) return undefined;
+      this.keepState = true;
+      return new InterruptedError(
+        `interrupted: rollout ${id} is still ${status}; the local host stopped and its state is kept in ${this.owned.dir}`,
+        `To resume it, serve that state with '${this.owned.resumeCommand}' (in this shell: the same ARM endpoint), then follow it with 'aksnet rollout wait ${id}' with AKSNET_BACKEND and AKSNET_FUNCTION_KEY set to the baseUrl and functionKey it prints`,
+      );
+    }
+    if (this.presses < 1) return undefined;
+    return new InterruptedError(`stopped following rollout ${id} (Ctrl-C); it goes on in the backend (now ${status})`, `Follow it again with '${this.followAgain(id)}'`);
+  }
+
+  /** After the run ended: exit 130 when a Ctrl-C cancelled it (the result is printed first). */
+  endedError(id: string, status: string): InterruptedError | undefined {
+    if (!this.cancelled) return undefined;
+    return new InterruptedError(`interrupted: Ctrl-C cancelled rollout ${id}; it ended ${status}`, "Operations under way were followed to their end; the result above shows each cluster, its 'nap.restored' whether NAP is back");
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.onSigint);
+    for (const wake of [...this.wakers]) wake();
+  }
+}
 
 /** Polls the summary until the rollout ends (or reaches `until`); returns the last summary. */
 export async function waitForRollout(client: BackendClient, id: string, options: WaitOptions): Promise<RolloutSummary> {
@@ -101,12 +210,25 @@ export async function waitForRollout(client: BackendClient, id: string, options:
     const s = await client.getRollout(id);
     tracker.update(s);
     if (hasEnded(s) || until.includes(s.status)) return s;
-    if (options.interrupted?.()) throw new CLIError(`stopped waiting for rollout ${id} (interrupted); it is still ${s.status}`, `Follow it with 'aksnet rollout wait --id ${id}'`);
+    const stop = options.interrupt?.stopError(id, s.status);
+    if (stop) throw stop;
     if (Date.now() > deadline) {
-      throw new CLIError(`rollout ${id} is still ${s.status} after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`, `Follow it with 'aksnet rollout wait --id ${id}', or see it with 'aksnet rollout show --id ${id}'`);
+      throw new CLIError(`rollout ${id} is still ${s.status} after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`, `Follow it with 'aksnet rollout wait ${id}', or see it with 'aksnet rollout show ${id}'`);
     }
-    await sleep(options.intervalMs);
+    await (options.interrupt ? options.interrupt.sleep(options.intervalMs) : sleep(options.intervalMs));
   }
+}
+
+/**
+ * The issue's "progress bars on stderr when it is a terminal; a final per-cluster table": the person watching gets the
+ * table at the end on stderr (as the progress lines) when stdout carries something else (-o json, yaml, tsv, a
+ * --query), so stdout stays exactly the format asked for. Nothing when stderr is not a terminal, or when stdout
+ * already is that table.
+ */
+export function finalTable(result: unknown, args: ParsedArgs, ctx: CommandContext, transformer: TableTransformer = rolloutTable): void {
+  if (!ctx.stderrIsTTY) return;
+  if (args.output === 'table' && args.query === undefined) return;
+  ctx.progress(formatTable(result, transformer).replace(/\n+$/, ''));
 }
 
 /** Poll interval for a backend: short for this machine, longer across the network (Retry-After is 10 s). */
