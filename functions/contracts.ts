@@ -80,6 +80,12 @@ export interface VerifyOutput {
 export interface SaveResultInput {
   rolloutId: string;
   result: ClusterResult;
+  /**
+   * A run no rollout started (Event Grid remediation): what its preflight found, saved first as a one-record plan
+   * under `rolloutId` (then the run's own instance id), so its result is queryable like a rollout's and its
+   * correlation ids are known as aksnet's own.
+   */
+  plan?: { verdict: Verdict; steps: Step[]; napMode: NapMode; podCidr?: string; windows?: WindowSource[] };
 }
 
 export interface DiscoverInput {

@@ -36,8 +36,11 @@ export function remediationPorts(context: InvocationContext): RemediationPorts {
         throw err;
       }
     },
-    isOwnCorrelationId: (correlationId) => decisions.isOwnCorrelationId(correlationId),
-    lockHolder: (clusterId) => decisions.lockHolder(clusterId),
+    // Asked of the very store the migrations write their locks and results to (the dependencies'), not of a second
+    // connection: with AKSNET_RESULTS_DB unset that would be another, empty, in-memory database, and both checks
+    // would always say "no". A migration Event Grid started saves its result too (under its instance id).
+    isOwnCorrelationId: async (correlationId) => (await dependencies()).results.isOwnCorrelationId(correlationId),
+    lockHolder: async (clusterId) => (await dependencies()).locks.lockHolder(clusterId),
     async startMigration(instanceId, clusterId, target) {
       if (await instanceStatus(client, instanceId)) return 'exists';
       const input: ClusterMigrationInput = { clusterId, target };

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type RunningHost, startHost } from './host';
 
@@ -33,6 +34,20 @@ function toNumber(name: string, v: number | string | undefined, check: (n: numbe
   return n;
 }
 
+/** The app setting of the results, locks and decisions database (functions/dependencies.ts RESULTS_DB_SETTING; local/ does not import functions/). */
+const RESULTS_DB_SETTING = 'AKSNET_RESULTS_DB';
+
+/**
+ * Where per-cluster results, cluster locks and remediation decisions go when the task hub is a file and
+ * AKSNET_RESULTS_DB is not set: a file beside it (hub.db → hub.results.db). In memory they would be lost with the
+ * process, and a host restarted mid-rollout would find its stage batches empty. Undefined for an in-memory hub.
+ */
+export function defaultResultsDb(db: string | undefined): string | undefined {
+  if (!db || db === ':memory:') return undefined;
+  const ext = path.extname(db);
+  return path.join(path.dirname(db), `${path.basename(db, ext)}.results${ext || '.db'}`);
+}
+
 /**
  * Starts the host and prints the ready line. Resolves with the running host and a promise that
  * settles when SIGINT/SIGTERM stopped it (the caller exits after `stopped`).
@@ -43,13 +58,24 @@ export async function hostStartCommand(options: HostStartOptions, io: CommandIo)
   const clockScale = toNumber('clock-scale', options.clockScale, (n) => n > 0, 'use a positive factor, e.g. 1000.');
   const maxConcurrentActivities = toNumber('max-concurrent-activities', options.maxConcurrentActivities, (n) => Number.isInteger(n) && n > 0, 'use a positive integer, e.g. 10.');
   const log = (m: string) => io.stderr.write(`[aksnet host] ${m}\n`);
-  const host = await startHost({ entry, port, db: options.db ?? ':memory:', clockScale, maxConcurrentActivities, functionKey: options.functionKey, log });
+  const resultsDb = process.env[RESULTS_DB_SETTING] || defaultResultsDb(options.db);
+  const host = await startHost({
+    entry,
+    port,
+    db: options.db ?? ':memory:',
+    clockScale,
+    maxConcurrentActivities,
+    functionKey: options.functionKey,
+    log,
+    ...(resultsDb ? { env: { [RESULTS_DB_SETTING]: resultsDb } } : {}),
+  });
   io.stdout.write(
     JSON.stringify({
       baseUrl: host.baseUrl,
       functionKey: host.functionKey,
       taskHub: host.taskHubName,
       db: options.db ?? ':memory:',
+      resultsDb: resultsDb ?? ':memory:',
       pid: process.pid,
       functions: host.functions,
     }) + '\n',

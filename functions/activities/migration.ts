@@ -3,6 +3,7 @@
  * composition root. Transient faults throw (the orchestrator's retry policy fires); definite answers return.
  */
 import type { InvocationContext } from '@azure/functions';
+import { parseArmId } from '../../shared/arm/id';
 import { assessCluster } from '../../shared/assess';
 import { classifyError, TransientAzureError } from '../../shared/migration/errors';
 import type { NapDisablePlan } from '../../shared/migration/nap';
@@ -106,5 +107,23 @@ export async function verifyActivity(input: VerifyInput, _context?: InvocationCo
 
 export async function saveClusterResult(input: SaveResultInput, _context?: InvocationContext): Promise<void> {
   const deps = await dependencies();
+  if (input.plan) {
+    // A run no rollout started: its one-record plan first (savePlan keeps a result already written on a re-run).
+    const id = parseArmId(input.result.clusterId);
+    await deps.results.savePlan(input.rolloutId, [
+      {
+        rolloutId: input.rolloutId,
+        clusterId: input.result.clusterId,
+        name: id.name ?? input.result.clusterId,
+        resourceGroup: id.resourceGroup ?? '',
+        subscriptionId: id.subscriptionId,
+        verdict: input.plan.verdict,
+        steps: input.plan.steps,
+        ...(input.plan.podCidr ? { podCidr: input.plan.podCidr } : {}),
+        napMode: input.plan.napMode,
+        windows: input.plan.windows ?? [],
+      },
+    ]);
+  }
   await deps.results.saveResult(input.rolloutId, input.result);
 }

@@ -7,11 +7,18 @@
  * the rollout side without a new port on ResultStore/ClusterLocks (docs/remediation.md § Decisions, checks 4
  * and 6): who holds a cluster's migration lock (`cluster_locks`), and whether an ARM correlation id is one of
  * aksnet's own writes (`ClusterResult.correlationIds` inside `rollout_clusters.result_json`). Both tables are
- * created by SqliteResultStore; when they do not exist yet (no rollout ever ran) the answer is "no".
+ * created by SqliteResultStore; when they do not exist yet (no rollout ever ran) the answer is "no". For the same
+ * reason `list` adds to each `migrate` decision the result its migration saved (`rollout_clusters` under the
+ * instance id: functions/orchestrators/clusterMigration.ts).
+ *
+ * Built on a file name it opens its own connection; built on a SqliteResultStore it shares that store's open
+ * database — the only way to share an in-memory one (AKSNET_RESULTS_DB unset), where two connections would be two
+ * separate databases and the checks above would always say "no".
  */
 import type Database from 'better-sqlite3';
 import { armIdKey } from '../arm/id';
 import { openSqlite } from '../storage/sqlite';
+import type { ClusterResult } from '../migration/result';
 import type { DecisionPage, DecisionQuery, DecisionRecord, DecisionStore } from './store';
 
 interface Row {
@@ -27,9 +34,11 @@ export class SqliteDecisionStore implements DecisionStore {
   private readonly claimRow: Database.Statement;
   private readonly claimPut: Database.Statement;
   private readonly claimDelete: Database.Statement;
+  private readonly ownsDb: boolean;
 
-  constructor(file = ':memory:') {
-    this.db = openSqlite(file);
+  constructor(source: string | { readonly database: Database.Database } = ':memory:') {
+    this.ownsDb = typeof source === 'string';
+    this.db = typeof source === 'string' ? openSqlite(source) : source.database;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS remediation_decisions (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, cluster_key TEXT, action TEXT NOT NULL,
@@ -48,8 +57,9 @@ export class SqliteDecisionStore implements DecisionStore {
     this.claimDelete = this.db.prepare('DELETE FROM remediation_start_claims WHERE instance_id = ? AND holder = ?');
   }
 
+  /** Closes the database it opened (a shared one stays open for its result store). */
   close(): void {
-    this.db.close();
+    if (this.ownsDb) this.db.close();
   }
 
   async record(decision: DecisionRecord): Promise<void> {
@@ -83,7 +93,7 @@ export class SqliteDecisionStore implements DecisionStore {
       }) as Row[];
     const page = rows.slice(0, query.limit);
     return {
-      items: page.map((r) => JSON.parse(r.record_json) as DecisionRecord),
+      items: page.map((r) => this.withMigration(JSON.parse(r.record_json) as DecisionRecord)),
       ...(rows.length > query.limit ? { continuationToken: Buffer.from(String(page[page.length - 1].seq)).toString('base64url') } : {}),
     };
   }
@@ -110,6 +120,13 @@ export class SqliteDecisionStore implements DecisionStore {
 
   async releaseStart(instanceId: string, holder: string): Promise<void> {
     this.claimDelete.run(instanceId, holder);
+  }
+
+  /** A `migrate` decision with the result its migration saved under the instance id, once it ended. */
+  private withMigration(record: DecisionRecord): DecisionRecord {
+    if (record.action !== 'migrate' || !record.instanceId || !this.hasTable('rollout_clusters')) return record;
+    const row = this.db.prepare('SELECT result_json FROM rollout_clusters WHERE rollout_id = ? AND result_json IS NOT NULL LIMIT 1').get(record.instanceId) as { result_json: string } | undefined;
+    return row ? { ...record, migration: JSON.parse(row.result_json) as ClusterResult } : record;
   }
 
   private hasTable(name: string): boolean {

@@ -5,6 +5,8 @@
  * single process use {@link MemoryDecisionStore}.
  */
 import { armIdKey } from '../arm/id';
+import type { ClusterResult } from '../migration/result';
+import type { ResultStore } from '../rollout/store';
 import type { Decision, RemediationAction } from './decide';
 import type { WritePrincipal } from './events';
 
@@ -23,6 +25,12 @@ export interface DecisionRecord {
   instanceId?: string;
   started?: boolean;
   dedupeKey: string;
+  /**
+   * In `list` answers only, never recorded: for `migrate`, the migration's result once it ended. The run saves it
+   * under its instance id as a one-record plan in the result store (functions/orchestrators/clusterMigration.ts),
+   * where its correlation ids also mark later events as aksnet's own writes.
+   */
+  migration?: ClusterResult;
 }
 
 export interface DecisionQuery {
@@ -58,6 +66,16 @@ export interface DecisionStore {
   releaseStart(instanceId: string, holder: string): Promise<void>;
 }
 
+/** Adds the migration result (kept in `results` under the instance id) to each `migrate` decision of a page. */
+export async function withMigrationResults(page: DecisionPage, results: Pick<ResultStore, 'listClusters'>): Promise<DecisionPage> {
+  for (const item of page.items) {
+    if (item.action !== 'migrate' || !item.instanceId) continue;
+    const result = (await results.listClusters(item.instanceId, { limit: 1 })).items[0]?.result;
+    if (result) item.migration = result;
+  }
+  return page;
+}
+
 export function toRecord(decision: Decision, decidedAt: Date, started?: boolean): DecisionRecord {
   return {
     decidedAt: decidedAt.toISOString(),
@@ -77,6 +95,9 @@ export function toRecord(decision: Decision, decidedAt: Date, started?: boolean)
 
 export class MemoryDecisionStore implements DecisionStore {
   private readonly records: DecisionRecord[] = [];
+
+  /** `results`: where migrations keep their results, for `list` to show them beside their decisions. */
+  constructor(private readonly results?: Pick<ResultStore, 'listClusters'>) {}
   private readonly claims = new Map<string, { holder: string; expires: number }>();
 
   async record(decision: DecisionRecord): Promise<void> {
@@ -96,10 +117,11 @@ export class MemoryDecisionStore implements DecisionStore {
       matches.push([i, r]);
     }
     const page = matches.slice(0, query.limit);
-    return {
+    const out: DecisionPage = {
       items: page.map(([, r]) => structuredClone(r)),
       ...(matches.length > query.limit ? { continuationToken: Buffer.from(String(page[page.length - 1][0] + 1)).toString('base64url') } : {}),
     };
+    return this.results ? withMigrationResults(out, this.results) : out;
   }
 
   async hasEvent(eventId: string): Promise<boolean> {

@@ -53,6 +53,11 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
     this.db.close();
   }
 
+  /** The open database, for the remediation decisions kept beside the results (SqliteDecisionStore). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   private static toRecord(row: Row): RolloutClusterRecord {
     const rec = JSON.parse(row.record_json) as RolloutClusterRecord;
     if (row.result_json) rec.result = JSON.parse(row.result_json) as ClusterResult;
@@ -110,5 +115,17 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
 
   async release(clusterId: string, owner: string): Promise<void> {
     this.lockDelete.run(armIdKey(clusterId), owner);
+  }
+
+  async lockHolder(clusterId: string, now: Date = new Date()): Promise<string | undefined> {
+    const held = this.lockRow.get(armIdKey(clusterId)) as { owner: string; expires: number } | undefined;
+    return held && held.expires > now.getTime() ? held.owner : undefined;
+  }
+
+  async isOwnCorrelationId(correlationId: string): Promise<boolean> {
+    const row = this.db
+      .prepare("SELECT 1 FROM rollout_clusters, json_each(rollout_clusters.result_json, '$.correlationIds') AS c WHERE rollout_clusters.result_json IS NOT NULL AND c.value = ? LIMIT 1")
+      .get(correlationId);
+    return row !== undefined;
   }
 }

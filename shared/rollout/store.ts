@@ -46,6 +46,11 @@ export interface ResultStore {
   saveResult(rolloutId: string, result: ClusterResult): Promise<void>;
   /** Pages the clusters of a rollout in id order, optionally only those with one outcome ('pending' = no result yet). */
   listClusters(rolloutId: string, query?: { status?: ClusterOutcome | 'pending'; continuationToken?: string; limit?: number }): Promise<ClusterPage>;
+  /**
+   * Whether a saved result (of any rollout, or of a migration Event Grid started: its one-record plan) lists this
+   * ARM correlation id: one of aksnet's own writes (docs/remediation.md, check 4).
+   */
+  isOwnCorrelationId(correlationId: string): Promise<boolean>;
 }
 
 export type LockResult = { acquired: true } | { acquired: false; holder: string; since: string };
@@ -55,6 +60,8 @@ export interface ClusterLocks {
   acquire(clusterId: string, owner: string, now: Date, leaseSeconds: number): Promise<LockResult>;
   /** Releases the lock if `owner` holds it; otherwise does nothing. */
   release(clusterId: string, owner: string): Promise<void>;
+  /** The owner of the cluster's unexpired lock, if any: the cluster is being migrated (docs/remediation.md, check 6). */
+  lockHolder(clusterId: string, now?: Date): Promise<string | undefined>;
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -122,5 +129,17 @@ export class MemoryResultStore implements ResultStore, ClusterLocks {
   async release(clusterId: string, owner: string): Promise<void> {
     const key = armIdKey(clusterId);
     if (this.locks.get(key)?.owner === owner) this.locks.delete(key);
+  }
+
+  async lockHolder(clusterId: string, now: Date = new Date()): Promise<string | undefined> {
+    const held = this.locks.get(armIdKey(clusterId));
+    return held && held.expires > now.getTime() ? held.owner : undefined;
+  }
+
+  async isOwnCorrelationId(correlationId: string): Promise<boolean> {
+    for (const records of this.rollouts.values()) {
+      for (const r of records.values()) if (r.result?.correlationIds.includes(correlationId)) return true;
+    }
+    return false;
   }
 }

@@ -73,6 +73,7 @@ interface Decision {
   reason: string;
   instanceId?: string;
   started?: boolean;
+  migration?: { clusterId: string; result: string; correlationIds: string[]; steps: Array<{ step: string; status: string }> };
 }
 async function decisions(cluster?: string): Promise<Decision[]> {
   const res = await h.call('GET', `/api/remediation/decisions${cluster ? `?clusterId=${encodeURIComponent(cluster)}` : ''}`);
@@ -117,6 +118,24 @@ it("a person's write to an in-scope cluster starts one migration; the same event
   expect(await deliver({ ...event, id: randomUUID(), eventTime: new Date(Date.parse(event.eventTime) + 60_000).toISOString() })).toBe(202);
   expect((await migrations('aks-in')).length).toBe(1);
 }, 60_000);
+
+it('the migration Event Grid started leaves its result beside its decision, and its writes are known by their correlation ids', async () => {
+  const id = clusterId('aks-in', 'rg-apps');
+  const [first] = await decisions(id);
+  expect(first.action).toBe('migrate');
+  // The run saved its result under its own instance id; the decision query shows it.
+  expect(first.migration).toMatchObject({ clusterId: expect.stringMatching(/aks-in$/i), result: 'migrated', steps: [expect.objectContaining({ step: 'dataplane:cilium', status: 'done' })] });
+  expect(first.migration?.correlationIds.length).toBeGreaterThan(0);
+  // One of its ARM writes, delivered late (after the lock was released and past the debounce window) and with a
+  // foreign identity in the claims: still recognised as aksnet's own by its correlation id.
+  const write = (h.sim.world.events as unknown as GridEvent[]).find((e) => e.subject.toLowerCase() === id.toLowerCase() && e.data.correlationId && first.migration?.correlationIds.includes(e.data.correlationId));
+  expect(write).toBeDefined();
+  const late = { ...write!, id: randomUUID(), eventTime: new Date(Date.parse(write!.eventTime) + 3600_000).toISOString(), data: { ...write!.data, claims: { oid: PERSON.oid, appid: PERSON.appid } } };
+  expect(await deliver(late)).toBe(202);
+  const [d] = (await decisions(id)).filter((x) => x.eventId === late.id);
+  expect(d).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/correlation/i) });
+  expect((await migrations('aks-in')).length).toBe(1);
+}, 30_000);
 
 it("aksnet's own writes never trigger anything: its identity in the claims", async () => {
   const id = clusterId('aks-in', 'rg-apps');

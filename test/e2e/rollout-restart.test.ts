@@ -5,6 +5,9 @@
  * ARM state must show every cluster migrated with one reimage each — the activity that began it is not re-sent a
  * second PUT after the crash (docs/workflow.md, idempotent begin) — and never two operations on one cluster at once.
  *
+ * The hosts are started without AKSNET_RESULTS_DB: the per-cluster plan and results must survive the restart in
+ * the default results file beside --db (with them in memory the restarted rollout found its stage empty).
+ *
  * `aksnet host start` runs durable timers in real time (it has no clock scale), so the simulator's 20-minute reimage
  * is scaled to 6 s and the fleet is two clusters.
  */
@@ -39,6 +42,7 @@ afterAll(async () => {
 interface HostReady {
   baseUrl: string;
   functionKey: string;
+  resultsDb: string;
 }
 
 /** `aksnet host start --db FILE` as its own process; resolves with its ready line. */
@@ -46,7 +50,9 @@ function startHostProcess(): Promise<{ proc: ChildProcess; ready: HostReady }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [path.join(ROOT, 'bin', 'aksnet.js'), 'host', 'start', '--db', path.join(dir, 'hub.db')], {
       cwd: dir,
-      env: { ...process.env, AKSNET_ARM_ENDPOINT: sim.armEndpoint, AKSNET_CA_CERT: sim.caCertPath, AKSNET_RESULTS_DB: path.join(dir, 'results.db') },
+      // No AKSNET_RESULTS_DB: `host start --db FILE` keeps results, locks and decisions in a file beside FILE by
+      // default, so the restarted host finds the rollout's plan and results (local/main.ts defaultResultsDb).
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'AKSNET_RESULTS_DB')), AKSNET_ARM_ENDPOINT: sim.armEndpoint, AKSNET_CA_CERT: sim.caCertPath },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     hosts.push(proc);
@@ -80,6 +86,7 @@ it('SIGKILL of the host while an operation runs, restart on the same task hub: e
   const spec = path.join(dir, 'restart.json');
   fs.writeFileSync(spec, JSON.stringify({ name: 'restart', target: 'cilium', selector: { subscriptions: [SUBSCRIPTION], resourceGroups: [RG] }, stages: [{ name: 'all', maxConcurrency: 2 }] }));
   const first = await startHostProcess();
+  expect(first.ready.resultsDb).toBe(path.join(dir, 'hub.results.db'));
   const started = await aksnet(['rollout', 'start', '--spec', spec, '--no-wait', '--query', 'id', '-o', 'tsv'], env(first.ready), dir);
   expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: '' });
   const id = started.stdout.trim();
