@@ -11,6 +11,10 @@ import { EVENTS } from '../names';
 export async function discoverAndAssess(input: DiscoverInput, _context?: InvocationContext): Promise<DiscoverOutput> {
   const deps = await dependencies();
   const { spec } = input;
+  // Into the rollout index (GET /api/rollouts) before anything can fail: every rollout runs this activity first,
+  // however it was started (the API, which registered it already, the schedule timer, a Durable client or the
+  // management API). Idempotent: the API's earlier registration, or this activity's on a re-run, stands.
+  await deps.results.registerRollout({ rolloutId: input.rolloutId, name: spec.name, target: spec.target, createdAt: new Date().toISOString() });
   let found;
   try {
     found = await deps.discovery.discover({

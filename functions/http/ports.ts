@@ -54,10 +54,10 @@ function statusOf(s: df.DurableOrchestrationStatus): InstanceStatus & { name: st
   };
 }
 
-/** The instance's status, or undefined when there is none. */
+/** The instance's status (no history, no input: a rollout's input is its whole spec), or undefined when there is none. */
 export async function instanceStatus(client: df.DurableClient, instanceId: string): Promise<(InstanceStatus & { name: string }) | undefined> {
   try {
-    return statusOf(await client.getStatus(instanceId, { showInput: false }));
+    return statusOf(await client.getStatus(instanceId, { showHistory: false, showInput: false }));
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -87,6 +87,7 @@ export function apiPorts(context: InvocationContext): ApiPorts {
       async start(instanceId, spec) {
         await client.startNew(ORCHESTRATIONS.rollout, { instanceId, input: { spec } });
       },
+      // Also what GET /api/rollouts calls once per rollout of a page of the rollout index (shared/api/rolloutList.ts).
       async status(instanceId) {
         const s = await instanceStatus(client, instanceId);
         // Only rollouts: a cluster migration's id must not be readable (or steerable) as a rollout.
@@ -95,18 +96,16 @@ export function apiPorts(context: InvocationContext): ApiPorts {
       async raise(instanceId, action, data) {
         await client.raiseEvent(instanceId, EVENTS[action], data);
       },
-      // The instance query of the Durable client (it follows the continuation tokens itself); only rollouts.
-      async list(query) {
-        const all = await client.getStatusBy({
-          ...(query.runtimeStatus ? { runtimeStatus: query.runtimeStatus as df.OrchestrationRuntimeStatus[] } : {}),
-          ...(query.createdTimeTo ? { createdTimeTo: query.createdTimeTo } : {}),
-        });
-        return all.filter((s) => s.name.toLowerCase() === ORCHESTRATIONS.rollout.toLowerCase()).map(statusOf);
-      },
     },
     results: {
       async listClusters(rolloutId, query) {
         return (await dependencies()).results.listClusters(rolloutId, query);
+      },
+      async listRollouts(query) {
+        return (await dependencies()).results.listRollouts(query);
+      },
+      async registerRollout(entry) {
+        await (await dependencies()).results.registerRollout(entry);
       },
     },
     preflight: {

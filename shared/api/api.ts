@@ -13,14 +13,14 @@ import { randomBytes } from 'node:crypto';
 import { armIdKey } from '../arm/id';
 import type { Assessment } from '../model/assessment';
 import { RolloutSpecError, validateRolloutSpec } from '../rollout/spec';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type RolloutClusterRecord } from '../rollout/store';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type RolloutClusterRecord, type RolloutIndexEntry } from '../rollout/store';
 import { DEFAULT_BODY_LIMITS, parseJsonBody } from './body';
 import { ApiError, badRequest, errorResponse, json, notFound, type ApiResponse } from './errors';
 import type { ApiOptions, ApiPorts, PreflightFailure, RolloutAction } from './ports';
 import { ActionRequestSchema, ApproveRequestSchema, DEFAULT_MAX_PREFLIGHT_IDS, distinctIds, parseRequest, preflightRequestSchema } from './requests';
+import { pageRollouts } from './rolloutList';
 import { ENDED_RUNTIME_STATUSES, summarizeRollout, type RolloutSummary } from './summary';
 import {
-  encodeRolloutListToken,
   newRolloutId,
   validateClusterId,
   validateContinuationToken,
@@ -31,7 +31,6 @@ import {
   validateRuntimeStatusFilter,
   validateSince,
   validateStatusFilter,
-  type RolloutListCursor,
 } from './validate';
 import type { InstanceStatus } from './summary';
 
@@ -147,27 +146,20 @@ function clusterItem(r: RolloutClusterRecord): Record<string, unknown> {
   };
 }
 
-/** An instance's creation time as the list sorts it: ISO 8601, or '' when unknown (sorted last). */
-function createdKey(i: InstanceStatus): string {
-  const t = i.createdTime === undefined ? NaN : Date.parse(i.createdTime);
-  return Number.isNaN(t) ? '' : new Date(t).toISOString();
-}
-
-/** Newest first; the same creation time → by id, descending, so the order (and the cursor) is total. */
-function newerFirst(a: RolloutListCursor, b: RolloutListCursor): number {
-  if (a.createdTime !== b.createdTime) return a.createdTime < b.createdTime ? 1 : -1;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-}
-
-/** One row of GET /api/rollouts: what `aksnet rollout list` shows, from the same summary as GET /api/rollouts/{id}. */
-function rolloutListItem(instance: InstanceStatus, base: string): Record<string, unknown> {
+/**
+ * One row of GET /api/rollouts: what `aksnet rollout list` shows, from the same summary as GET /api/rollouts/{id};
+ * name and target from the rollout index while the orchestration has not published its report yet.
+ */
+function rolloutListItem(instance: InstanceStatus, entry: RolloutIndexEntry, base: string): Record<string, unknown> {
   const s = summarizeRollout(instance);
+  const name = s.name ?? entry.name;
+  const target = s.target ?? entry.target;
   return {
     id: s.id,
-    ...(s.name !== undefined ? { name: s.name } : {}),
+    ...(name !== undefined ? { name } : {}),
     status: s.status,
     runtimeStatus: s.runtimeStatus,
-    ...(s.target !== undefined ? { target: s.target } : {}),
+    ...(target !== undefined ? { target } : {}),
     ...(s.total !== undefined ? { total: s.total } : {}),
     counts: s.counts,
     ...(instance.createdTime !== undefined ? { createdTime: instance.createdTime } : {}),
@@ -226,21 +218,26 @@ async function route(req: ApiRequest, ports: ApiPorts, options: ApiOptions): Pro
     case 'listRollouts': {
       const q = url.searchParams;
       const runtimeStatus = validateRuntimeStatusFilter(q.get('status'));
-      const cursor = validateRolloutListToken(q.get('continuationToken'));
+      // Checked for shape here (an edited token is a 400 before anything is read), passed on as it came.
+      const rawToken = q.get('continuationToken');
+      const continuationToken = validateRolloutListToken(rawToken) && rawToken ? rawToken : undefined;
       const limit = validatePageSize(q.get('limit'), options.maxPageSize ?? MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
-      // The instance query has no order or page of its own in durable-functions 3.x (getStatusBy returns every
-      // match): sort here, and narrow later pages with createdTimeTo (1 ms past the cursor, which is at ms
-      // precision while the store may keep more; the exact cut is the filter below).
-      const instances = await ports.rollouts.list({
-        ...(runtimeStatus ? { runtimeStatus } : {}),
-        ...(cursor && cursor.createdTime !== '' ? { createdTimeTo: new Date(Date.parse(cursor.createdTime) + 1) } : {}),
-      });
-      const rows = instances
-        .map((instance) => ({ instance, key: { createdTime: createdKey(instance), id: instance.instanceId } }))
-        .filter((r) => cursor === undefined || newerFirst(cursor, r.key) < 0)
-        .sort((x, y) => newerFirst(x.key, y.key));
-      const page = rows.slice(0, limit);
-      const token = rows.length > limit ? encodeRolloutListToken(page[page.length - 1].key) : undefined;
+      // The result store's rollout index, newest first, and one status per listed rollout (shared/api/rolloutList.ts):
+      // never the task hub's instance query, which returns every cluster migration too.
+      let listed;
+      try {
+        listed = await pageRollouts(
+          { index: ports.results, status: (id) => ports.rollouts.status(id) },
+          { limit, ...(runtimeStatus ? { runtimeStatus } : {}), ...(continuationToken ? { continuationToken } : {}), ...(options.maxRolloutsScanned ? { maxScanned: options.maxRolloutsScanned } : {}) },
+        );
+      } catch (err) {
+        // A well-formed token the store still refuses is the client's problem, not a 500.
+        if (continuationToken !== undefined && err instanceof Error && /continuationToken/.test(err.message)) {
+          throw new ApiError(400, 'InvalidContinuationToken', "'continuationToken' is not a token this API returned; start again without it.", 'continuationToken');
+        }
+        throw err;
+      }
+      const token = listed.continuationToken;
       let nextLink: string | undefined;
       if (token) {
         const next = new URLSearchParams();
@@ -249,7 +246,7 @@ async function route(req: ApiRequest, ports: ApiPorts, options: ApiOptions): Pro
         next.set('continuationToken', token);
         nextLink = `${base}/api/rollouts?${next.toString()}`;
       }
-      return json(200, { value: page.map((r) => rolloutListItem(r.instance, base)), ...(token ? { continuationToken: token, nextLink } : {}) });
+      return json(200, { value: listed.rows.map((r) => rolloutListItem(r.instance, r.entry, base)), ...(token ? { continuationToken: token, nextLink } : {}) });
     }
 
     case 'startRollout': {
@@ -265,7 +262,12 @@ async function route(req: ApiRequest, ports: ApiPorts, options: ApiOptions): Pro
         });
         throw new ApiError(400, 'InvalidRolloutSpec', err.message, details[0]?.target, details);
       }
-      const id = newRolloutId(spec.name, now(), ports.randomHex?.() ?? randomBytes(3).toString('hex'));
+      const startedAt = now();
+      const id = newRolloutId(spec.name, startedAt, ports.randomHex?.() ?? randomBytes(3).toString('hex'));
+      // Indexed before it starts, so GET /api/rollouts lists it at once, and a failed index write starts nothing
+      // (an index row whose start then failed is dropped from the list: there is no instance to show). The
+      // rollout's first activity registers it again (idempotent) for the starts that bypass this API.
+      await ports.results.registerRollout({ rolloutId: id, name: spec.name, target: spec.target, createdAt: startedAt.toISOString() });
       await ports.rollouts.start(id, spec);
       const uris = rolloutUris(base, id);
       return json(202, { id, status: 'pending', ...uris }, { location: uris.statusUri, 'retry-after': '10' });

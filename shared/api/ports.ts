@@ -9,7 +9,6 @@ import type { ResultStore } from '../rollout/store';
 import type { DecisionStore } from '../remediation/store';
 import type { BodyLimits } from './body';
 import type { InstanceStatus } from './summary';
-import type { RuntimeStatusFilter } from './validate';
 
 export type RolloutAction = 'approve' | 'resume' | 'cancel';
 
@@ -20,17 +19,8 @@ export interface RolloutControl {
   status(instanceId: string): Promise<InstanceStatus | undefined>;
   /** Raises the external event for the action (functions/names.ts EVENTS) with this data. */
   raise(instanceId: string, action: RolloutAction, data: unknown): Promise<void>;
-  /**
-   * The rollouts of the task hub (orchestration name `rollout` only: never a cluster migration), in any order:
-   * only those with one of `runtimeStatus` when given, only those created at or before `createdTimeTo` when given.
-   * The API sorts and pages them (GET /api/rollouts).
-   */
-  list(query: RolloutListQuery): Promise<InstanceStatus[]>;
-}
-
-export interface RolloutListQuery {
-  runtimeStatus?: RuntimeStatusFilter[];
-  createdTimeTo?: Date;
+  // No instance query: GET /api/rollouts pages the result store's rollout index and calls `status` per rollout
+  // (shared/api/rolloutList.ts); a task hub query would return every cluster migration too.
 }
 
 /** One id the preflight could not assess. `NotFound` → the API answers 404. */
@@ -46,7 +36,8 @@ export interface PreflightPort {
 
 export interface ApiPorts {
   rollouts: RolloutControl;
-  results: Pick<ResultStore, 'listClusters'>;
+  /** Per-cluster results, and the rollout index (POST /api/rollouts registers, GET /api/rollouts pages it). */
+  results: Pick<ResultStore, 'listClusters' | 'listRollouts' | 'registerRollout'>;
   preflight: PreflightPort;
   /** Event Grid remediation decisions (GET /api/remediation/decisions); absent → 404. */
   decisions?: Pick<DecisionStore, 'list'>;
@@ -65,4 +56,6 @@ export interface ApiOptions {
   maxPreflightIds?: number;
   /** Largest page of GET /api/rollouts and GET /api/rollouts/{id}/clusters. */
   maxPageSize?: number;
+  /** Rollout index rows one GET /api/rollouts may read (one status call each) at most; default 1,000, at least `limit`. */
+  maxRolloutsScanned?: number;
 }

@@ -5,6 +5,7 @@
 import { ArmIdError, armIdKey, parseArmId } from '../arm/id';
 import { TARGETS, type Target } from '../model/assessment';
 import { CLUSTER_OUTCOMES, type ClusterOutcome } from '../migration/result';
+import { encodeRolloutToken } from '../rollout/store';
 import { ApiError } from './errors';
 
 // eslint-disable-next-line no-control-regex
@@ -154,20 +155,22 @@ export function validateRuntimeStatusFilter(value: string | null | undefined, ta
   return out;
 }
 
-/** Where a page of `GET /api/rollouts` ended: the last rollout's creation time and id (the list is newest first). */
+/** Where a page of `GET /api/rollouts` ended: the last rollout index row read (the list is newest first). */
 export interface RolloutListCursor {
-  /** ISO 8601, or '' for an instance without a creation time (those sort last). */
+  /** ISO 8601 with ms: when the rollout was registered in the index. */
   createdTime: string;
   id: string;
 }
 
+/** The token the result store's rollout index makes (ResultStore.listRollouts): one format, one encoder. */
 export function encodeRolloutListToken(cursor: RolloutListCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdTime, cursor.id]), 'utf8').toString('base64url');
+  return encodeRolloutToken({ createdAt: cursor.createdTime, rolloutId: cursor.id });
 }
 
 /**
- * The continuation token of `GET /api/rollouts`: base64url of `[createdTime, id]` of the last rollout returned.
- * Opaque to clients; an edited one is a 400 naming the field, never an exception further in.
+ * The continuation token of `GET /api/rollouts`: the rollout index's, base64url of `[createdAt, id]` of the last
+ * index row read (shared/rollout/store.ts). Opaque to clients; an edited one is a 400 naming the field, never an
+ * exception further in.
  */
 export function validateRolloutListToken(value: string | null | undefined, target = 'continuationToken'): RolloutListCursor | undefined {
   if (value === null || value === undefined || value === '') return undefined;
@@ -183,7 +186,7 @@ export function validateRolloutListToken(value: string | null | undefined, targe
   }
   if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') throw bad();
   const [createdTime, id] = parsed as [string, string];
-  if (createdTime !== '' && (Number.isNaN(Date.parse(createdTime)) || new Date(createdTime).toISOString() !== createdTime)) throw bad();
+  if (Number.isNaN(Date.parse(createdTime)) || new Date(createdTime).toISOString() !== createdTime) throw bad();
   try {
     validateRolloutId(id);
   } catch {

@@ -7,7 +7,22 @@ import type Database from 'better-sqlite3';
 import { armIdKey } from '../arm/id';
 import { openSqlite } from '../storage/sqlite';
 import type { ClusterOutcome, ClusterResult } from '../migration/result';
-import { decodeToken, DEFAULT_PAGE_SIZE, encodeToken, MAX_PAGE_SIZE, type ClusterLocks, type ClusterPage, type LockResult, type ResultStore, type RolloutClusterRecord } from './store';
+import {
+  decodeRolloutToken,
+  decodeToken,
+  DEFAULT_PAGE_SIZE,
+  encodeRolloutToken,
+  encodeToken,
+  indexEntry,
+  MAX_PAGE_SIZE,
+  type ClusterLocks,
+  type ClusterPage,
+  type LockResult,
+  type ResultStore,
+  type RolloutClusterRecord,
+  type RolloutIndexEntry,
+  type RolloutIndexPage,
+} from './store';
 
 interface Row {
   cluster_key: string;
@@ -23,6 +38,7 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
   private readonly lockRow: Database.Statement;
   private readonly lockPut: Database.Statement;
   private readonly lockDelete: Database.Statement;
+  private readonly indexInsert: Database.Statement;
 
   constructor(file = ':memory:') {
     this.db = openSqlite(file);
@@ -34,6 +50,10 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
       CREATE INDEX IF NOT EXISTS rollout_clusters_stage ON rollout_clusters (rollout_id, stage_index, ord);
       CREATE INDEX IF NOT EXISTS rollout_clusters_outcome ON rollout_clusters (rollout_id, outcome, cluster_key);
       CREATE TABLE IF NOT EXISTS cluster_locks (cluster_key TEXT PRIMARY KEY, owner TEXT NOT NULL, since TEXT NOT NULL, expires INTEGER NOT NULL);
+      -- The rollout index (GET /api/rollouts). Created if missing: a results file from before it keeps working,
+      -- its earlier rollouts are simply not indexed.
+      CREATE TABLE IF NOT EXISTS rollouts (rollout_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, name TEXT NOT NULL, target TEXT);
+      CREATE INDEX IF NOT EXISTS rollouts_newest ON rollouts (created_at DESC, rollout_id DESC);
     `);
     this.upsertPlan = this.db.prepare(`
       INSERT INTO rollout_clusters (rollout_id, cluster_key, stage_index, ord, record_json, outcome, result_json)
@@ -47,6 +67,8 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
     this.lockRow = this.db.prepare('SELECT owner, since, expires FROM cluster_locks WHERE cluster_key = ?');
     this.lockPut = this.db.prepare('INSERT OR REPLACE INTO cluster_locks (cluster_key, owner, since, expires) VALUES (?, ?, ?, ?)');
     this.lockDelete = this.db.prepare('DELETE FROM cluster_locks WHERE cluster_key = ? AND owner = ?');
+    // First registration wins (the API and the rollout's first activity both register; activities re-run).
+    this.indexInsert = this.db.prepare('INSERT OR IGNORE INTO rollouts (rollout_id, created_at, name, target) VALUES (@rolloutId, @createdAt, @name, @target)');
   }
 
   close(): void {
@@ -80,6 +102,23 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
       }
     });
     insert(records);
+  }
+
+  async registerRollout(entry: RolloutIndexEntry): Promise<void> {
+    const e = indexEntry(entry);
+    this.indexInsert.run({ rolloutId: e.rolloutId, createdAt: e.createdAt, name: e.name, target: e.target ?? null });
+  }
+
+  async listRollouts(query: { limit?: number; continuationToken?: string } = {}): Promise<RolloutIndexPage> {
+    const limit = Math.min(Math.max(1, query.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
+    const after = decodeRolloutToken(query.continuationToken);
+    // ISO 8601 UTC times with ms (indexEntry normalizes them) sort as strings; the row-value comparison is the
+    // cursor "older than, or as old with a smaller id", served by the rollouts_newest index.
+    const rows = this.db
+      .prepare(`SELECT rollout_id, created_at, name, target FROM rollouts ${after ? 'WHERE (created_at, rollout_id) < (@createdAt, @rolloutId)' : ''} ORDER BY created_at DESC, rollout_id DESC LIMIT @limit`)
+      .all({ limit: limit + 1, ...(after ?? {}) }) as Array<{ rollout_id: string; created_at: string; name: string; target: string | null }>;
+    const items = rows.slice(0, limit).map((r): RolloutIndexEntry => ({ rolloutId: r.rollout_id, name: r.name, ...(r.target !== null ? { target: r.target } : {}), createdAt: r.created_at }));
+    return { items, ...(rows.length > limit ? { continuationToken: encodeRolloutToken(items[items.length - 1]) } : {}) };
   }
 
   async loadStageBatch(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<RolloutClusterRecord[]> {

@@ -38,7 +38,34 @@ export interface ClusterPage {
   continuationToken?: string;
 }
 
+/**
+ * One row of the rollout index: the rollouts this store has seen, so GET /api/rollouts pages them here (newest
+ * first) and asks the task hub for one status per listed rollout, instead of reading every Durable instance
+ * (each rollout's up to 10,000 cluster migrations included) on every call.
+ */
+export interface RolloutIndexEntry {
+  rolloutId: string;
+  /** The spec's name (shown while the orchestration has not published a report yet). */
+  name: string;
+  target?: string;
+  /** ISO 8601 (UTC, ms): when the rollout was registered — the list's order. */
+  createdAt: string;
+}
+
+export interface RolloutIndexPage {
+  items: RolloutIndexEntry[];
+  /** Pass back to get the next page; absent on the last page. */
+  continuationToken?: string;
+}
+
 export interface ResultStore {
+  /**
+   * Adds the rollout to the index. Idempotent: registering an id again (an activity re-runs, the API and the
+   * rollout's first activity both register) keeps the first registration and its createdAt.
+   */
+  registerRollout(entry: RolloutIndexEntry): Promise<void>;
+  /** Pages the index newest first (createdAt descending, then id descending). */
+  listRollouts(query?: { limit?: number; continuationToken?: string }): Promise<RolloutIndexPage>;
   /** Stores the plan of a rollout; calling it again with the same records is harmless (activities re-run). */
   savePlan(rolloutId: string, records: RolloutClusterRecord[]): Promise<void>;
   /** Clusters of one stage by `order`, [offset, offset+limit). */
@@ -78,10 +105,64 @@ export function decodeToken(token: string | undefined): string | undefined {
   return decoded;
 }
 
+/** Where a page of the rollout index ended: the last entry's createdAt and id. */
+export interface RolloutCursor {
+  createdAt: string;
+  rolloutId: string;
+}
+
+/** The rollout index's continuation token: base64url of `[createdAt, rolloutId]` (the format GET /api/rollouts validates). */
+export function encodeRolloutToken(cursor: RolloutCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.rolloutId]), 'utf8').toString('base64url');
+}
+
+export function decodeRolloutToken(token: string | undefined): RolloutCursor | undefined {
+  if (token === undefined) return undefined;
+  const bad = (): Error => new Error(`continuationToken '${token.slice(0, 40)}' is not one this API returned: start again without it`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string' || parsed[1] === '') throw bad();
+  const [createdAt, rolloutId] = parsed as [string, string];
+  if (Number.isNaN(Date.parse(createdAt)) || new Date(createdAt).toISOString() !== createdAt) throw bad();
+  return { createdAt, rolloutId };
+}
+
+/** The entry as stored: createdAt normalized to ISO 8601 UTC with ms (the stores order by it as a string). */
+export function indexEntry(entry: RolloutIndexEntry): RolloutIndexEntry {
+  const t = Date.parse(entry.createdAt);
+  if (Number.isNaN(t)) throw new Error(`rollout ${entry.rolloutId}: createdAt '${entry.createdAt}' is not an ISO 8601 time: pass new Date().toISOString()`);
+  if (entry.rolloutId === '') throw new Error('registerRollout needs a rollout id');
+  return { rolloutId: entry.rolloutId, name: entry.name, ...(entry.target !== undefined ? { target: entry.target } : {}), createdAt: new Date(t).toISOString() };
+}
+
+/** Newest first; the same createdAt → by id, descending: a total order, so a cursor is exact. */
+export function newestFirst(a: RolloutCursor, b: RolloutCursor): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.rolloutId < b.rolloutId ? 1 : a.rolloutId > b.rolloutId ? -1 : 0;
+}
+
 /** An in-memory store: tests, and a single-process run without the local host's database. */
 export class MemoryResultStore implements ResultStore, ClusterLocks {
   private readonly rollouts = new Map<string, Map<string, RolloutClusterRecord>>();
+  private readonly index = new Map<string, RolloutIndexEntry>();
   private readonly locks = new Map<string, { owner: string; since: string; expires: number }>();
+
+  async registerRollout(entry: RolloutIndexEntry): Promise<void> {
+    const e = indexEntry(entry);
+    if (!this.index.has(e.rolloutId)) this.index.set(e.rolloutId, e);
+  }
+
+  async listRollouts(query: { limit?: number; continuationToken?: string } = {}): Promise<RolloutIndexPage> {
+    const limit = Math.min(Math.max(1, query.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
+    const after = decodeRolloutToken(query.continuationToken);
+    const all = [...this.index.values()].filter((e) => after === undefined || newestFirst(after, e) < 0).sort(newestFirst);
+    const page = all.slice(0, limit);
+    return { items: page.map((e) => ({ ...e })), ...(all.length > limit ? { continuationToken: encodeRolloutToken(page[page.length - 1]) } : {}) };
+  }
 
   async savePlan(rolloutId: string, records: RolloutClusterRecord[]): Promise<void> {
     const existing = this.rollouts.get(rolloutId) ?? new Map<string, RolloutClusterRecord>();

@@ -12,6 +12,10 @@
  *   `outcome eq ''` finds the pending ones), and the record and result JSON packed (shared/storage/tableJson.ts).
  *   Partition '~correlationIds' (no escaped rollout id starts with '~') lists the ARM correlation ids of
  *   aksnet's own writes, one row each, for remediation's "is this write ours" (docs/remediation.md check 4).
+ *   Partition '~rollouts' is the rollout index (GET /api/rollouts), two rows per rollout written in one
+ *   transaction: 'id:' + escapeKey(rolloutId) (its create fails with 409 once registered: the first
+ *   registration wins) and 'at:' + newestFirstKey(createdAt, rolloutId), whose ascending RowKey order is newest
+ *   first, so a page of the list is one range scan of the partition.
  * Locks table: PartitionKey = orderedKey(armIdKey(clusterId)), RowKey 'lock'; leases with conditional writes
  * (shared/storage/tableLease.ts), so two instances never both hold one cluster.
  */
@@ -23,7 +27,23 @@ import { escapeKey, orderedKey, statusOf } from '../storage/tableKeys';
 import { ensureTables } from '../storage/tables';
 import { packJson, unpackJson } from '../storage/tableJson';
 import { acquireLease, leaseHolder, releaseLease } from '../storage/tableLease';
-import { decodeToken, DEFAULT_PAGE_SIZE, encodeToken, MAX_PAGE_SIZE, type ClusterLocks, type ClusterPage, type LockResult, type ResultStore, type RolloutClusterRecord } from './store';
+import {
+  decodeRolloutToken,
+  decodeToken,
+  DEFAULT_PAGE_SIZE,
+  encodeRolloutToken,
+  encodeToken,
+  indexEntry,
+  MAX_PAGE_SIZE,
+  type ClusterLocks,
+  type ClusterPage,
+  type LockResult,
+  type ResultStore,
+  type RolloutClusterRecord,
+  type RolloutCursor,
+  type RolloutIndexEntry,
+  type RolloutIndexPage,
+} from './store';
 
 export interface ResultTables {
   results: TableClient;
@@ -31,6 +51,24 @@ export interface ResultTables {
 }
 
 const CORRELATION_PARTITION = '~correlationIds';
+const ROLLOUT_PARTITION = '~rollouts';
+/** RowKey prefixes of the rollout index: the order rows sort between 'at:' and 'at;' (';' follows ':'). */
+const BY_TIME = 'at:';
+const BY_TIME_END = 'at;';
+const BY_ID = 'id:';
+/** Milliseconds up to the year 2286 fit in 13 digits. */
+const MAX_MS = 9_999_999_999_999;
+
+/**
+ * A RowKey whose ascending order is createdAt descending, then rolloutId descending: the inverted time in
+ * fixed-width digits, then the id's UTF-8 bytes inverted (255 - b, as hex) and a terminator 'ff' — the inverted
+ * NUL, larger than any inverted byte of an id (ids have no control characters), so "ab" sorts before "a".
+ */
+function newestFirstKey(cursor: RolloutCursor): string {
+  const inverted = String(MAX_MS - Date.parse(cursor.createdAt)).padStart(13, '0');
+  const id = [...Buffer.from(cursor.rolloutId, 'utf8')].map((b) => (255 - b).toString(16).padStart(2, '0')).join('');
+  return `${BY_TIME}${inverted}-${id}ff`;
+}
 const LOCK_ROW = 'lock';
 /** A transaction holds at most 100 operations and 4 MiB; plan rows are small, results may not be. */
 const MAX_BATCH_OPS = 100;
@@ -68,6 +106,39 @@ export class TableResultStore implements ResultStore, ClusterLocks {
     }
     await this.created;
     return t;
+  }
+
+  async registerRollout(entry: RolloutIndexEntry): Promise<void> {
+    const e = indexEntry(entry);
+    const props = { rolloutId: e.rolloutId, name: e.name, target: e.target ?? '', createdAt: e.createdAt };
+    const { results } = await this.tables();
+    try {
+      // One transaction: both rows or neither, so the order row exists whenever the id row does.
+      await results.submitTransaction([
+        ['create', { partitionKey: ROLLOUT_PARTITION, rowKey: `${BY_ID}${escapeKey(e.rolloutId)}`, ...props }],
+        ['create', { partitionKey: ROLLOUT_PARTITION, rowKey: newestFirstKey(e), ...props }],
+      ]);
+    } catch (err) {
+      // Already registered (the id row exists): the first registration stands.
+      if (statusOf(err) !== 409) throw err;
+    }
+  }
+
+  async listRollouts(query: { limit?: number; continuationToken?: string } = {}): Promise<RolloutIndexPage> {
+    const limit = Math.min(Math.max(1, query.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
+    const after = decodeRolloutToken(query.continuationToken);
+    const from = after ? newestFirstKey(after) : BY_TIME;
+    const filter = odata`PartitionKey eq ${ROLLOUT_PARTITION} and RowKey gt ${from} and RowKey lt ${BY_TIME_END}`;
+    const { results } = await this.tables();
+    const rows: Array<{ rolloutId: string; name: string; target?: string; createdAt: string }> = [];
+    // One more than the page: whether a next page exists.
+    const entities = results.listEntities<{ rolloutId: string; name: string; target?: string; createdAt: string }>({ queryOptions: { filter, select: ['rolloutId', 'name', 'target', 'createdAt'] } });
+    for await (const page of entities.byPage({ maxPageSize: Math.min(limit + 1, 1000) })) {
+      rows.push(...page);
+      if (rows.length > limit) break;
+    }
+    const items = rows.slice(0, limit).map((r): RolloutIndexEntry => ({ rolloutId: r.rolloutId, name: r.name, ...(r.target ? { target: r.target } : {}), createdAt: r.createdAt }));
+    return { items, ...(rows.length > limit ? { continuationToken: encodeRolloutToken(items[items.length - 1]) } : {}) };
   }
 
   private static partition(rolloutId: string): string {

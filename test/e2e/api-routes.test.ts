@@ -221,4 +221,25 @@ describe('GET /api/rollouts', () => {
     const ended = await h.call('GET', '/api/rollouts?status=completed,failed,terminated');
     expect((ended.body.value as Item[]).map((i) => i.name).sort()).toEqual(['dry', 'gated', 'tocancel']);
   }, 60_000);
+
+  it('lists a rollout started without the API (as the schedule timer or another Durable client does) once its first activity ran', async () => {
+    // Straight through the Durable management API: the HTTP API never saw this start, so only the rollout's
+    // first activity can have put it in the index.
+    const id = 'direct:nightly:2026-11-21T02:00:00.000Z';
+    const started = await fetch(`${h.host.baseUrl}/runtime/webhooks/durabletask/orchestrators/rollout/${encodeURIComponent(id)}`, {
+      method: 'POST',
+      headers: { 'x-functions-key': h.host.functionKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ spec: spec('nightly', { dryRun: true, selector: { subscriptions: [SUBSCRIPTION], ids: [clusterId('aks-c')] } }) }),
+    });
+    expect(started.status).toBe(202);
+    const first = await until('the directly started rollout to be listed, completed', async () => {
+      const r = await h.call('GET', '/api/rollouts?status=Completed&limit=1');
+      const top = (r.body.value as Array<{ id: string; name?: string; status: string }>)[0];
+      return top?.id === id ? top : undefined;
+    });
+    expect(first).toMatchObject({ id, name: 'nightly', status: 'dryRun', runtimeStatus: 'Completed', target: 'cilium', total: 1 });
+    // Newest first: before every rollout the earlier tests started over HTTP.
+    const all = ((await h.call('GET', '/api/rollouts')).body.value as Array<{ id: string }>).map((i) => i.id);
+    expect([all.length, all[0]]).toEqual([5, id]);
+  }, 60_000);
 });

@@ -18,6 +18,7 @@ import { TableDecisionStore } from '../../shared/remediation/tableDecisionStore'
 import { SqliteResultStore } from '../../shared/rollout/sqliteStore';
 import { MemoryResultStore, type ClusterLocks, type ResultStore, type RolloutClusterRecord } from '../../shared/rollout/store';
 import { TableResultStore } from '../../shared/rollout/tableStore';
+import { openSqlite } from '../../shared/storage/sqlite';
 import { ensureTables, tablesFromSettings } from '../../shared/storage/tables';
 import { clusterId } from '../support/arm';
 import { startAzuriteTable, type AzuriteTable } from '../support/azurite';
@@ -210,6 +211,61 @@ describe.each(resultBackends)('%s', (_name, backend) => {
     expect((await b.open().loadStageBatch('r1', 0, 0, 1))[0].result).toEqual(big);
   });
 
+  it('indexes rollouts newest first (ties by id, descending), pages them with a token, and keeps the first registration', async () => {
+    const store = b.open();
+    const at = (min: number): string => new Date(Date.UTC(2026, 10, 21, 19, min)).toISOString();
+    await store.registerRollout({ rolloutId: 'old-20261121T190000Z-000000', name: 'old', target: 'cilium', createdAt: at(0) });
+    // Same instant: by id descending, a longer id with the same start first ("fleet-10" > "fleet-1").
+    await store.registerRollout({ rolloutId: 'fleet-1', name: 'fleet', target: 'overlay+cilium', createdAt: at(5) });
+    await store.registerRollout({ rolloutId: 'fleet-10', name: 'fleet', createdAt: at(5) });
+    await store.registerRollout({ rolloutId: 'fleet-0z', name: 'fleet', createdAt: at(5) });
+    // A timer's id (':' in it) and a time not written as toISOString writes it.
+    await store.registerRollout({ rolloutId: 'scheduled:nightly:2026-11-21T19:10:00.000Z', name: 'nightly', createdAt: '2026-11-21T19:10:00Z' });
+    // Registered again later (the rollout's first activity after the API, or a re-run): it stays where it was.
+    await store.registerRollout({ rolloutId: 'old-20261121T190000Z-000000', name: 'renamed', createdAt: at(30) });
+    const all = await store.listRollouts();
+    expect(all).toEqual({
+      items: [
+        { rolloutId: 'scheduled:nightly:2026-11-21T19:10:00.000Z', name: 'nightly', createdAt: '2026-11-21T19:10:00.000Z' },
+        { rolloutId: 'fleet-10', name: 'fleet', createdAt: at(5) },
+        { rolloutId: 'fleet-1', name: 'fleet', target: 'overlay+cilium', createdAt: at(5) },
+        { rolloutId: 'fleet-0z', name: 'fleet', createdAt: at(5) },
+        { rolloutId: 'old-20261121T190000Z-000000', name: 'old', target: 'cilium', createdAt: at(0) },
+      ],
+    });
+    const paged: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.listRollouts({ limit: 2, ...(token ? { continuationToken: token } : {}) });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      paged.push(...page.items.map((e) => e.rolloutId));
+      token = page.continuationToken;
+      pages++;
+    } while (token);
+    expect([pages, paged]).toEqual([3, all.items.map((e) => e.rolloutId)]);
+    // Exactly a page: no token pointing at an empty one.
+    expect((await store.listRollouts({ limit: 5 })).continuationToken).toBeUndefined();
+  });
+
+  it('registers a rollout once when two instances of the store register it at the same time', async () => {
+    const one = b.open();
+    const two = b.open();
+    await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? one : two).registerRollout({ rolloutId: 'race-20261121T190000Z-abcdef', name: 'race', createdAt: new Date(Date.UTC(2026, 10, 21, 19, i)).toISOString() })));
+    const listed = await one.listRollouts();
+    expect(listed.items.map((e) => e.rolloutId)).toEqual(['race-20261121T190000Z-abcdef']);
+    expect((await two.listRollouts()).items).toEqual(listed.items);
+  });
+
+  it('refuses a rollout list token it did not issue, and a registration without a time, in one line each', async () => {
+    const store = b.open();
+    for (const token of ['Li4vZXRjL3Bhc3N3ZA', Buffer.from(JSON.stringify(['yesterday', 'r1'])).toString('base64url'), Buffer.from(clusterId('aks-1')).toString('base64url')]) {
+      await expect(store.listRollouts({ continuationToken: token })).rejects.toThrow(/^continuationToken '.*' is not one this API returned: start again without it$/);
+    }
+    await expect(store.registerRollout({ rolloutId: 'r1', name: 'r', createdAt: 'now' })).rejects.toThrow("rollout r1: createdAt 'now' is not an ISO 8601 time: pass new Date().toISOString()");
+    expect(await store.listRollouts()).toEqual({ items: [] });
+  });
+
   it('refuses a result for a cluster that is not part of the rollout', async () => {
     const store = b.open();
     await store.savePlan('r1', [record(1, 0)]);
@@ -248,6 +304,34 @@ describe.each(resultBackends)('%s', (_name, backend) => {
     const later = new Date(now.getTime() + 601_000);
     const again = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? two : one).acquire(id, `late-${i}`, later, 600)));
     expect(again.filter((o) => o.acquired)).toHaveLength(1);
+  });
+});
+
+describe('SqliteResultStore on a results file from before the rollout index', () => {
+  it('opens it, keeps its results, lists none of its earlier rollouts, and indexes new ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aksnet-oldfile-'));
+    try {
+      const file = join(dir, 'results.db');
+      // The schema the first session's SqliteResultStore created (no `rollouts` table), with one plan row in it.
+      const old = openSqlite(file);
+      old.exec(`CREATE TABLE rollout_clusters (rollout_id TEXT NOT NULL, cluster_key TEXT NOT NULL, stage_index INTEGER, ord INTEGER,
+        record_json TEXT NOT NULL, outcome TEXT, result_json TEXT, PRIMARY KEY (rollout_id, cluster_key));
+        CREATE TABLE cluster_locks (cluster_key TEXT PRIMARY KEY, owner TEXT NOT NULL, since TEXT NOT NULL, expires INTEGER NOT NULL);`);
+      const rec = record(1, 0, 'before-20261120T000000Z-000000');
+      old.prepare('INSERT INTO rollout_clusters (rollout_id, cluster_key, stage_index, ord, record_json) VALUES (?, ?, 0, 1, ?)').run('before-20261120T000000Z-000000', rec.clusterId.toLowerCase(), JSON.stringify(rec));
+      old.close();
+      const store = new SqliteResultStore(file);
+      try {
+        expect((await store.listClusters('before-20261120T000000Z-000000')).items.map((r) => r.name)).toEqual(['aks-1']);
+        expect(await store.listRollouts()).toEqual({ items: [] });
+        await store.registerRollout({ rolloutId: 'after-20261121T190000Z-000000', name: 'after', createdAt: '2026-11-21T19:00:00.000Z' });
+        expect((await store.listRollouts()).items.map((e) => e.rolloutId)).toEqual(['after-20261121T190000Z-000000']);
+      } finally {
+        store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

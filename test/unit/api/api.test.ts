@@ -4,7 +4,7 @@ import { encodeToken, type RolloutClusterRecord } from '../../../shared/rollout/
 import { armIdKey } from '../../../shared/arm/id';
 import { MemoryDecisionStore } from '../../../shared/remediation/store';
 import type { InstanceStatus } from '../../../shared/api/summary';
-import { SPEC, SUB, assessment, clusterId, fakePorts, report } from './support';
+import { SPEC, SUB, assessment, clusterId, fakePorts, indexInstances, report } from './support';
 
 const BASE = 'https://aksnet-fn.azurewebsites.net';
 const post = (path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): ApiRequest => ({
@@ -31,6 +31,28 @@ describe('POST /api/rollouts', () => {
     expect(JSON.stringify(res)).not.toContain('secret-key');
     expect(rec.starts).toHaveLength(1);
     expect(rec.starts[0].spec.stages[0].name).toBe('canary');
+  });
+
+  it('registers the rollout in the index before starting it, so the list shows it at once; a failed index write starts nothing', async () => {
+    const { ports, rec, store } = fakePorts();
+    await handleApiRequest(post('/api/rollouts', SPEC), ports);
+    expect(await store.listRollouts()).toEqual({ items: [{ rolloutId: 'fleet-overlay-20261121T193005Z-a1b2c3', name: 'fleet-overlay', target: 'overlay+cilium', createdAt: '2026-11-21T19:30:05.123Z' }] });
+    const listed = (await handleApiRequest(get('/api/rollouts'), ports)).jsonBody as { value: Array<Record<string, unknown>> };
+    // Pending, no report yet: name and target come from the index.
+    expect(listed.value).toEqual([{ id: 'fleet-overlay-20261121T193005Z-a1b2c3', name: 'fleet-overlay', status: 'pending', runtimeStatus: 'Pending', target: 'overlay+cilium', counts: {}, statusUri: `${BASE}/api/rollouts/fleet-overlay-20261121T193005Z-a1b2c3` }]);
+
+    const broken = fakePorts();
+    broken.ports.results = {
+      listClusters: (id, q) => broken.store.listClusters(id, q),
+      listRollouts: (q) => broken.store.listRollouts(q),
+      registerRollout: async () => {
+        throw new Error('table storage unavailable');
+      },
+    };
+    const res = await handleApiRequest(post('/api/rollouts', SPEC), broken.ports);
+    expect(res.status).toBe(500);
+    expect(broken.rec.starts).toEqual([]);
+    expect(rec.starts).toHaveLength(1);
   });
 
   it('lists every problem of an invalid spec by field path and starts nothing', async () => {
@@ -176,14 +198,22 @@ describe('GET /api/rollouts', () => {
     'r3-20261121T190200Z-333333': { instanceId: 'r3-20261121T190200Z-333333', runtimeStatus: 'Running', customStatus: report('halted', { name: 'r3' }), createdTime: at(2) },
     'r4-20261121T190400Z-444444': { instanceId: 'r4-20261121T190400Z-444444', runtimeStatus: 'Pending', createdTime: at(4) },
   });
+  const NEWEST_FIRST = ['r4-20261121T190400Z-444444', 'r3-20261121T190200Z-333333', 'r2-20261121T190200Z-222222', 'r1-20261121T190100Z-111111', 'r0-20261121T190000Z-000000'];
   type ListBody = { value: Array<Record<string, unknown>>; continuationToken?: string; nextLink?: string };
 
+  /** Ports over the fleet, every rollout of it in the index. */
+  async function indexedFleet(instances = fleet()): Promise<ReturnType<typeof fakePorts>> {
+    const f = fakePorts(instances);
+    await indexInstances(f.store, instances);
+    return f;
+  }
+
   it('lists the rollouts newest first, each with its status, name, target, counts and status link', async () => {
-    const { ports } = fakePorts(fleet());
+    const { ports } = await indexedFleet();
     const res = await handleApiRequest(get('/api/rollouts'), ports);
     expect(res.status).toBe(200);
     const body = res.jsonBody as ListBody;
-    expect(body.value.map((r) => r.id)).toEqual(['r4-20261121T190400Z-444444', 'r3-20261121T190200Z-333333', 'r2-20261121T190200Z-222222', 'r1-20261121T190100Z-111111', 'r0-20261121T190000Z-000000']);
+    expect(body.value.map((r) => r.id)).toEqual(NEWEST_FIRST);
     expect(body.continuationToken).toBeUndefined();
     expect(body.value[1]).toEqual({
       id: 'r3-20261121T190200Z-333333',
@@ -198,19 +228,22 @@ describe('GET /api/rollouts', () => {
     });
     // An ended rollout shows its final report; a failed orchestration says so whatever its report said.
     expect(body.value.find((r) => String(r.id).startsWith('r0'))).toMatchObject({ status: 'completed', runtimeStatus: 'Completed', lastUpdatedTime: at(9) });
-    expect(body.value.find((r) => String(r.id).startsWith('r1'))).toMatchObject({ status: 'failed', runtimeStatus: 'Failed' });
+    expect(body.value.find((r) => String(r.id).startsWith('r1'))).toMatchObject({ name: 'r1', status: 'failed', runtimeStatus: 'Failed' });
   });
 
-  it('pages with limit and continuationToken: every rollout once, in order, the token never echoing the key', async () => {
-    const { ports, rec } = fakePorts(fleet());
+  it('pages with limit and continuationToken: every rollout once, in order, one status call per listed rollout, the token never echoing the key', async () => {
+    const { ports, rec } = await indexedFleet();
     const seen: string[] = [];
     let next: string | undefined = '/api/rollouts?limit=2';
     let pages = 0;
     while (next) {
+      const before = rec.statusCalls.length;
       const res = await handleApiRequest({ method: 'GET', url: `${BASE}${next.replace(BASE, '')}&code=secret-key`, headers: {} }, ports);
       expect(res.status).toBe(200);
       const body = res.jsonBody as ListBody;
       expect(body.value.length).toBeLessThanOrEqual(2);
+      // The cost of a page is its own rollouts' statuses: nothing else of the task hub is read.
+      expect(rec.statusCalls.slice(before)).toEqual(body.value.map((r) => r.id));
       seen.push(...body.value.map((r) => String(r.id)));
       expect(JSON.stringify(body)).not.toContain('secret-key');
       next = body.nextLink;
@@ -218,30 +251,79 @@ describe('GET /api/rollouts', () => {
       pages++;
     }
     expect(pages).toBe(3);
-    expect(seen).toEqual(['r4-20261121T190400Z-444444', 'r3-20261121T190200Z-333333', 'r2-20261121T190200Z-222222', 'r1-20261121T190100Z-111111', 'r0-20261121T190000Z-000000']);
-    // Later pages ask the instance query only for what is old enough.
-    expect(rec.listed[0]).toEqual({});
-    expect(rec.listed[1].createdTimeTo?.toISOString()).toBe('2026-11-21T19:02:00.001Z');
+    expect(seen).toEqual(NEWEST_FIRST);
   });
 
-  it('filters by runtime status, any letter case, several comma-separated', async () => {
-    const { ports, rec } = fakePorts(fleet());
+  it('costs one status call per listed rollout however many instances the task hub holds', async () => {
+    // 3 rollouts, and the task hub full of their cluster migrations (10,000 instances the list must not read).
+    const instances = fleet();
+    for (let i = 0; i < 10_000; i++) {
+      const id = `r4-20261121T190400Z-444444:${clusterId('rg', `aks-${i}`).toLowerCase()}`;
+      instances[id] = { instanceId: id, runtimeStatus: 'Completed', createdTime: at(5) };
+    }
+    const { ports, rec, store } = fakePorts(instances);
+    await indexInstances(store, fleet());
+    const res = await handleApiRequest(get('/api/rollouts?limit=3'), ports);
+    expect((res.jsonBody as ListBody).value.map((r) => r.id)).toEqual(NEWEST_FIRST.slice(0, 3));
+    expect(rec.statusCalls).toEqual(NEWEST_FIRST.slice(0, 3));
+  });
+
+  it('filters by runtime status, any letter case, several comma-separated, reading on until the page is full', async () => {
+    const { ports, rec } = await indexedFleet();
     const running = (await handleApiRequest(get('/api/rollouts?status=running'), ports)).jsonBody as ListBody;
     expect(running.value.map((r) => r.status)).toEqual(['halted', 'waitingForApproval']);
-    expect(rec.listed[0]).toEqual({ runtimeStatus: ['Running'] });
+    expect(running.continuationToken).toBeUndefined();
     const ended = (await handleApiRequest(get('/api/rollouts?status=Completed,Failed&limit=1'), ports)).jsonBody as ListBody;
     expect(ended.value.map((r) => r.runtimeStatus)).toEqual(['Failed']);
     expect(ended.nextLink).toContain('status=Completed%2CFailed');
+    rec.statusCalls.length = 0;
+    const last = (await handleApiRequest(get(ended.nextLink!.replace(BASE, '')), ports)).jsonBody as ListBody;
+    expect([last.value.map((r) => r.runtimeStatus), last.continuationToken]).toEqual([['Completed'], undefined]);
+    expect(rec.statusCalls).toEqual(['r0-20261121T190000Z-000000']);
   });
 
-  it('refuses an unknown status, an edited token and a bad limit with 400 naming the parameter, and queries nothing', async () => {
-    const { ports, rec } = fakePorts(fleet());
+  it('reads at most maxRolloutsScanned index rows a call: a filtered page may be short, even empty, with a token to go on', async () => {
+    const { ports, rec } = await indexedFleet();
+    const options = { maxRolloutsScanned: 2 };
+    const pages: Array<{ value: unknown[]; calls: number }> = [];
+    const found: string[] = [];
+    let next: string | undefined = '/api/rollouts?status=Completed&limit=1';
+    while (next) {
+      const before = rec.statusCalls.length;
+      const body = (await handleApiRequest(get(next.replace(BASE, '')), ports, options)).jsonBody as ListBody;
+      pages.push({ value: body.value, calls: rec.statusCalls.length - before });
+      found.push(...body.value.map((r) => String(r.id)));
+      next = body.nextLink;
+    }
+    // limit 1, at most 2 rows a call: r4,r3 | r2,r1 | r0 — the only Completed one is the oldest.
+    expect(pages.map((p) => [p.value.length, p.calls])).toEqual([
+      [0, 2],
+      [0, 2],
+      [1, 1],
+    ]);
+    expect(found).toEqual(['r0-20261121T190000Z-000000']);
+  });
+
+  it('leaves out rollouts whose instance is gone (purged) and never an index row without one', async () => {
+    const instances = fleet();
+    const { ports } = await indexedFleet(instances);
+    delete instances['r3-20261121T190200Z-333333'];
+    const body = (await handleApiRequest(get('/api/rollouts?limit=3'), ports)).jsonBody as ListBody;
+    // The page is filled from the next index rows.
+    expect(body.value.map((r) => r.id)).toEqual(['r4-20261121T190400Z-444444', 'r2-20261121T190200Z-222222', 'r1-20261121T190100Z-111111']);
+    expect(body.continuationToken).toBeDefined();
+  });
+
+  it('refuses an unknown status, an edited token and a bad limit with 400 naming the parameter, and reads nothing', async () => {
+    const { ports, rec } = await indexedFleet();
     const cases: Array<[string, string, string]> = [
       ['/api/rollouts?status=waiting', 'InvalidParameter', 'status'],
       ['/api/rollouts?status=Running,,', 'InvalidParameter', 'status'],
       ['/api/rollouts?continuationToken=bm90LWEtdG9rZW4', 'InvalidContinuationToken', 'continuationToken'],
       [`/api/rollouts?continuationToken=${Buffer.from(JSON.stringify(['2026-11-21T19:02:00.000Z', '../etc'])).toString('base64url')}`, 'InvalidContinuationToken', 'continuationToken'],
       [`/api/rollouts?continuationToken=${Buffer.from(JSON.stringify(['yesterday', 'r1'])).toString('base64url')}`, 'InvalidContinuationToken', 'continuationToken'],
+      [`/api/rollouts?continuationToken=${Buffer.from(JSON.stringify(['', 'r1'])).toString('base64url')}`, 'InvalidContinuationToken', 'continuationToken'],
+      [`/api/rollouts?continuationToken=${encodeToken(clusterId('rg', 'aks-1').toLowerCase())}`, 'InvalidContinuationToken', 'continuationToken'],
       ['/api/rollouts?limit=0', 'InvalidParameter', 'limit'],
     ];
     for (const [path, code, target] of cases) {
@@ -251,11 +333,11 @@ describe('GET /api/rollouts', () => {
     expect(errorOf(await handleApiRequest(get('/api/rollouts?status=waiting'), ports)).message).toBe(
       "'status' must be one or more of Pending, Running, Suspended, ContinuedAsNew, Completed, Failed, Canceled, Terminated (comma-separated), not 'waiting'.",
     );
-    expect(rec.listed).toEqual([]);
+    expect(rec.statusCalls).toEqual([]);
   });
 
-  it('an empty task hub is an empty list', async () => {
-    const { ports } = fakePorts();
+  it('an empty index is an empty list', async () => {
+    const { ports } = fakePorts(fleet());
     expect((await handleApiRequest(get('/api/rollouts'), ports)).jsonBody).toEqual({ value: [] });
   });
 });

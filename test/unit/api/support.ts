@@ -1,5 +1,5 @@
 /** Recording fakes of the API's ports (the outside world), and real-shaped inputs. */
-import type { ApiPorts, PreflightFailure, RolloutAction, RolloutListQuery } from '../../../shared/api/ports';
+import type { ApiPorts, PreflightFailure, RolloutAction } from '../../../shared/api/ports';
 import type { InstanceStatus } from '../../../shared/api/summary';
 import type { Assessment, Target } from '../../../shared/model/assessment';
 import type { RolloutSpec } from '../../../shared/rollout/spec';
@@ -23,12 +23,13 @@ export interface Recorded {
   starts: Array<{ id: string; spec: RolloutSpec }>;
   raised: Array<{ id: string; action: RolloutAction; data: unknown }>;
   assessed: Array<{ ids: string[]; target: Target }>;
-  listed: RolloutListQuery[];
+  /** Every `rollouts.status` call, in order (GET /api/rollouts makes one per rollout it reads from the index). */
+  statusCalls: string[];
   logs: string[];
 }
 
 export function fakePorts(instances: Record<string, InstanceStatus> = {}, assessments: Record<string, Assessment> = {}): { ports: ApiPorts; rec: Recorded; store: MemoryResultStore } {
-  const rec: Recorded = { starts: [], raised: [], assessed: [], listed: [], logs: [] };
+  const rec: Recorded = { starts: [], raised: [], assessed: [], statusCalls: [], logs: [] };
   const store = new MemoryResultStore();
   const ports: ApiPorts = {
     rollouts: {
@@ -37,19 +38,11 @@ export function fakePorts(instances: Record<string, InstanceStatus> = {}, assess
         instances[id] = { instanceId: id, runtimeStatus: 'Pending' };
       },
       async status(id) {
+        rec.statusCalls.push(id);
         return instances[id];
       },
       async raise(id, action, data) {
         rec.raised.push({ id, action, data });
-      },
-      // As the Durable instance query filters: runtime status, and created at or before createdTimeTo.
-      async list(query) {
-        rec.listed.push(query);
-        return Object.values(instances).filter(
-          (i) =>
-            (!query.runtimeStatus || (query.runtimeStatus as string[]).includes(i.runtimeStatus)) &&
-            (!query.createdTimeTo || (i.createdTime !== undefined && Date.parse(i.createdTime) <= query.createdTimeTo.getTime())),
-        );
       },
     },
     results: store,
@@ -64,6 +57,16 @@ export function fakePorts(instances: Record<string, InstanceStatus> = {}, assess
     log: (m) => rec.logs.push(m),
   };
   return { ports, rec, store };
+}
+
+/**
+ * Registers instances in the rollout index as the API and the rollout's first activity do: created when the
+ * instance was (its createdTime), named by the id's first segment.
+ */
+export async function indexInstances(store: MemoryResultStore, instances: Record<string, InstanceStatus>): Promise<void> {
+  for (const i of Object.values(instances)) {
+    await store.registerRollout({ rolloutId: i.instanceId, name: i.instanceId.split('-')[0], createdAt: i.createdTime ?? '2026-11-21T00:00:00.000Z' });
+  }
 }
 
 export function assessment(id: string): Assessment {

@@ -100,13 +100,13 @@ describe('GET /api/rollouts parameters', () => {
       fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), fc.date({ min: new Date('2020-01-01'), max: new Date('2099-01-01'), noInvalidDate: true }), fc.stringMatching(/^[0-9a-f]{6}$/)).map(([n, d, hex]) => newRolloutId(n, d, hex)),
       fc.date({ min: new Date('2020-01-01'), max: new Date('2099-01-01'), noInvalidDate: true }).map((d) => scheduledInstanceId('nightly', d)),
     );
-    const times = fc.oneof(fc.constant(''), fc.date({ min: new Date('2000-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString()));
+    const times = fc.date({ min: new Date('2000-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
     fc.assert(
       fc.property(times, rolloutIds, (createdTime, id) => {
         expect(validateRolloutListToken(encodeRolloutListToken({ createdTime, id }))).toEqual({ createdTime, id });
       }),
     );
-    for (const bad of ['x', 'bm90LWpzb24', Buffer.from('["2026-11-21T19:30:05Z","r1"]').toString('base64url'), Buffer.from('["","a/b"]').toString('base64url'), Buffer.from('{"t":"","i":"r1"}').toString('base64url')]) {
+    for (const bad of ['x', 'bm90LWpzb24', Buffer.from('["2026-11-21T19:30:05Z","r1"]').toString('base64url'), Buffer.from('["","a/b"]').toString('base64url'), Buffer.from('["","r1"]').toString('base64url'), Buffer.from('{"t":"","i":"r1"}').toString('base64url')]) {
       const e = rejects(() => validateRolloutListToken(bad));
       expect([bad, e.status, e.code, e.target]).toEqual([bad, 400, 'InvalidContinuationToken', 'continuationToken']);
     }
