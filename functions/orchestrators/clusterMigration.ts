@@ -6,7 +6,9 @@
  * durable timers honouring Retry-After and a poll activity until terminal or a deadline; nap:enable = mode Auto and
  * NodePools/pool sizes as they were → verify → result saved, lock released.
  * Whatever happens once NAP was touched (failure, timeout, cancel), NAP is put back before the run ends.
- * `cancel` is heard between operations; a running ARM operation is always followed to its end.
+ * `cancel` is heard between operations and during every wait (window, lock, 409, NAP drain); a running ARM
+ * operation is always followed to its end. Every begin but the NAP restore is inside the maintenance window, and
+ * the cluster lock is kept (renewed) across long waits: see beforeWrite.
  */
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
 import type { Step } from '../../shared/model/assessment';
@@ -14,8 +16,8 @@ import type { NapDisablePlan } from '../../shared/migration/nap';
 import type { BeginOutcome, ScaleOutcome } from '../../shared/migration/operations';
 import type { OperationStarted, OperationStatus } from '../../shared/migration/ports';
 import type { ClusterResult, StepRecord } from '../../shared/migration/result';
-import { nextOperationStart } from '../../shared/rollout/maintenance';
-import type { ClusterMigrationInput, LockOutput, PreflightOutput, VerifyOutput } from '../contracts';
+import { nextOperationStart, operationAllowedAt } from '../../shared/rollout/maintenance';
+import type { ClusterMigrationInput, LockOutput, PreflightOutput, SaveResultInput, VerifyOutput } from '../contracts';
 import { ACTIVITIES, EVENTS } from '../names';
 import { addSeconds, callActivity, callOrStop, clamp, failureText, listenFor, now, RunStop } from './common';
 
@@ -25,9 +27,24 @@ const MAX_STEP_RESTARTS = 2;
 const DEFAULT_POLL_SECONDS = 30;
 const MIN_POLL_SECONDS = 5;
 const MAX_POLL_SECONDS = 300;
+/**
+ * While an operation runs, polls spread out with its age (a quarter of the time it has run, at most a minute),
+ * never sooner than ARM's Retry-After: a 20-minute reimage is polled about 25 times instead of 80 (every 15 s), and
+ * its end is seen at most a minute late (5 %; 30 s on average in the rollout bench, docs/benchmarks.md).
+ */
+const AGE_POLL_DIVISOR = 4;
+const MAX_AGE_POLL_SECONDS = 60;
 /** Wait after a 409 without Retry-After. */
 const BUSY_WAIT_SECONDS = 60;
 const LOCK_POLL_SECONDS = 300;
+/**
+ * The lock is a 24 h lease (LOCK_LEASE_SECONDS, functions/activities/migration.ts) and a run can wait a week for a
+ * window: it is renewed (acquire is re-entrant for the same owner) whenever this much orchestration time has
+ * passed since it was last taken, checked in every long wait and before every write. Between two checks a run
+ * spends at most an operation's deadline plus a NAP drain (2 × 240 min by default), so the lease never lapses
+ * while the run lives, and a fast run pays no extra activity.
+ */
+const LOCK_RENEW_SECONDS = 6 * 3600;
 /**
  * Long waits (for a maintenance window) sleep in slices of at most an hour: in Azure an external event may reach
  * an earlier waiter of the same name, and the orchestration then hears `cancel` when its current timer fires.
@@ -42,6 +59,8 @@ interface RunState {
   napPlan?: NapDisablePlan;
   napTouched: boolean;
   napRestored: boolean;
+  /** Orchestration time the lock was last taken or renewed; undefined until it is held or once it was lost. */
+  lockTakenAt?: Date;
 }
 
 function setPhase(context: OrchestrationContext, phase: string, extra: Record<string, unknown> = {}): void {
@@ -72,7 +91,10 @@ function* acquireLock(context: OrchestrationContext, state: RunState): Generator
   const waitUntil = addSeconds(now(context), (state.input.lockWaitMinutes ?? 60) * 60);
   for (;;) {
     const lock = yield* callOrStop<LockOutput>(context, ACTIVITIES.acquireClusterLock, { clusterId: state.input.clusterId, owner });
-    if (lock.acquired) return;
+    if (lock.acquired) {
+      state.lockTakenAt = now(context);
+      return;
+    }
     const reason = `the cluster is being migrated by another run (${lock.holder}, since ${lock.since})`;
     if (now(context) >= waitUntil) throw new RunStop('skipped', 'ClusterLocked', reason);
     setPhase(context, 'waitingForLock', { holder: lock.holder });
@@ -80,11 +102,56 @@ function* acquireLock(context: OrchestrationContext, state: RunState): Generator
   }
 }
 
+/**
+ * Renews the lock when LOCK_RENEW_SECONDS have passed since it was last taken. If another run holds it now (the
+ * lease lapsed, e.g. the host was down a day), this run stops and writes nothing more (NAP is still put back if it
+ * disabled it): `skipped` when nothing of the migration was written, else `failed` (the cluster is half-way).
+ */
+function* keepLock(context: OrchestrationContext, state: RunState): Generator<Task, void, unknown> {
+  if (!state.lockTakenAt || now(context).getTime() - state.lockTakenAt.getTime() < LOCK_RENEW_SECONDS * 1000) return;
+  const lock = yield* callOrStop<LockOutput>(context, ACTIVITIES.acquireClusterLock, { clusterId: state.input.clusterId, owner: context.df.instanceId });
+  if (lock.acquired) {
+    state.lockTakenAt = now(context);
+    return;
+  }
+  state.lockTakenAt = undefined;
+  const wrote = state.result.steps.some((s) => s.status === 'done' && s.step !== 'nap:disable' && s.step !== 'nap:enable');
+  throw new RunStop(
+    wrote ? 'failed' : 'skipped',
+    'ClusterLockLost',
+    `the cluster lock lapsed while this run waited and another run holds it now (${lock.holder}, since ${lock.since}): this run writes nothing more`,
+  );
+}
+
+function operationMinutes(state: RunState, operations: number): number {
+  return (state.input.expectedOperationMinutes ?? 60) * operations;
+}
+
+/**
+ * Before every begin but the NAP restore (which runs whatever the window: docs/rollout-spec.md): the operation
+ * must fit in the maintenance window now. While this run has NAP off it never waits for a later window (NAP would
+ * stay off for days): it stops `skipped` and NAP is put back. Otherwise it waits for the window. Then the lock is
+ * kept (renewed if due), so a write never happens under a lock another run took over.
+ */
+function* beforeWrite(context: OrchestrationContext, state: RunState, operations: number): Generator<Task, void, unknown> {
+  const windows = state.input.windows ?? [];
+  if (state.napTouched && !state.napRestored) {
+    if (windows.length > 0 && !operationAllowedAt(windows, now(context), operationMinutes(state, operations))) {
+      throw new RunStop(
+        'skipped',
+        'MaintenanceWindowClosed',
+        `the maintenance window no longer holds a ${operationMinutes(state, operations)}-minute operation after NAP was disabled: NAP is put back, the cluster is left for a later run`,
+      );
+    }
+  } else yield* waitForWindow(context, state, operations);
+  yield* keepLock(context, state);
+}
+
 /** Never start an operation outside the maintenance window, nor one expected to outlast it (shared/rollout/maintenance.ts). */
 function* waitForWindow(context: OrchestrationContext, state: RunState, operations = 1): Generator<Task, void, unknown> {
   const windows = state.input.windows ?? [];
   if (windows.length === 0) return;
-  const need = (state.input.expectedOperationMinutes ?? 60) * operations;
+  const need = operationMinutes(state, operations);
   const giveUpAt = addSeconds(now(context), (state.input.windowWaitMinutes ?? 10080) * 60);
   for (;;) {
     const next = nextOperationStart(windows, now(context), need);
@@ -94,24 +161,42 @@ function* waitForWindow(context: OrchestrationContext, state: RunState, operatio
     setPhase(context, 'waitingForWindow', { until: next.toISOString() });
     const slice = addSeconds(now(context), MAX_SLEEP_SECONDS);
     if (yield* sleepUnlessCancelled(context, state, next < slice ? next : slice)) throw new RunStop('cancelled', 'Cancelled', 'cancelled while waiting for the maintenance window');
+    yield* keepLock(context, state);
   }
 }
 
-/** Follows one accepted operation to its end; never abandoned, not even on cancel. */
+/**
+ * Follows one accepted operation to its end; never abandoned, not even on cancel. A poll that fails after all its
+ * retries (ARM unreachable for minutes) is not the operation's failure — it goes on in Azure — so the run keeps
+ * polling until the deadline; past it the status is InProgress with the last poll failure as its error.
+ */
 function* follow(context: OrchestrationContext, state: RunState, started: OperationStarted, label: string): Generator<Task, OperationStatus, unknown> {
-  const deadline = addSeconds(now(context), (state.input.operationDeadlineMinutes ?? 240) * 60);
+  const begun = now(context);
+  const deadline = addSeconds(begun, (state.input.operationDeadlineMinutes ?? 240) * 60);
   let wait = clamp(started.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
   for (;;) {
     setPhase(context, label, { polling: true });
     yield context.df.createTimer(addSeconds(now(context), wait));
-    const status = yield* callOrStop<OperationStatus>(context, ACTIVITIES.pollOperation, { handle: started.handle });
+    let status: OperationStatus;
+    try {
+      status = yield* callActivity<OperationStatus>(context, ACTIVITIES.pollOperation, { handle: started.handle });
+    } catch (err) {
+      const f = failureText(err);
+      status = { status: 'InProgress', error: { code: f.code, message: `the last poll failed: ${f.message}` } };
+    }
     if (status.status !== 'InProgress') return status;
-    if (now(context) >= deadline) return { status: 'InProgress' };
-    wait = clamp(status.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+    if (now(context) >= deadline) return { status: 'InProgress', ...(status.error ? { error: status.error } : {}) };
+    const ageSeconds = (now(context).getTime() - begun.getTime()) / 1000;
+    const byAge = Math.min(ageSeconds / AGE_POLL_DIVISOR, MAX_AGE_POLL_SECONDS);
+    wait = clamp(Math.max(status.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, byAge), MIN_POLL_SECONDS, MAX_POLL_SECONDS);
   }
 }
 
-/** One step: begin (one PUT) → follow → done; 409 waits and begins again; 400 fails at once with AKS's words. */
+/**
+ * One step: begin (one PUT) → follow → done; 409 waits and begins again; 400 fails at once with AKS's words.
+ * Every begin (the first and each again after a 409, a 412 or a preempted operation) is gated by beforeWrite and
+ * hears cancel, except the NAP restore's (`nap:enable`), which always runs.
+ */
 function* runStep(context: OrchestrationContext, state: RunState, step: Step, podCidr: string | undefined): Generator<Task, StepRecord, unknown> {
   const startedAt = now(context).toISOString();
   const record = (status: StepRecord['status'], extra: Partial<StepRecord> = {}): StepRecord => {
@@ -122,7 +207,13 @@ function* runStep(context: OrchestrationContext, state: RunState, step: Step, po
   const busyUntil = addSeconds(now(context), (state.input.operationDeadlineMinutes ?? 240) * 60);
   let restarts = 0;
   let staleRetries = 0;
+  const restoring = step === 'nap:enable';
   for (;;) {
+    if (!restoring) {
+      throwIfCancelled(state);
+      // nap:disable's mode-Manual PUT counts the Cilium update after it: NAP stays off until both are done.
+      yield* beforeWrite(context, state, step === 'nap:disable' ? 2 : 1);
+    }
     setPhase(context, step);
     const begin = yield* callOrStop<BeginOutcome>(context, ACTIVITIES.beginStep, { clusterId: state.input.clusterId, step, ...(podCidr ? { podCidr } : {}) });
     if (begin.kind === 'already') return record('already');
@@ -140,7 +231,10 @@ function* runStep(context: OrchestrationContext, state: RunState, step: Step, po
         throw new RunStop('failed', begin.code, `${step}: the cluster stayed busy: ${begin.message}`);
       }
       setPhase(context, step, { busy: begin.code });
-      yield context.df.createTimer(addSeconds(now(context), clamp(begin.retryAfterSeconds ?? BUSY_WAIT_SECONDS, MIN_POLL_SECONDS, 600)));
+      const until = addSeconds(now(context), clamp(begin.retryAfterSeconds ?? BUSY_WAIT_SECONDS, MIN_POLL_SECONDS, 600));
+      if (restoring) yield context.df.createTimer(until);
+      // Nothing of this step was accepted yet: cancel ends the wait at once.
+      else if (yield* sleepUnlessCancelled(context, state, until)) throw new RunStop('cancelled', 'Cancelled', `cancelled while ${step} waited for the cluster to be free (${begin.code})`);
       continue;
     }
     if (begin.correlationId) state.result.correlationIds.push(begin.correlationId);
@@ -149,7 +243,8 @@ function* runStep(context: OrchestrationContext, state: RunState, step: Step, po
     if (status.status === 'Succeeded') return record('done', correlation);
     if (status.status === 'InProgress') {
       record('timedOut', correlation);
-      throw new RunStop('failed', 'OperationTimedOut', `${step}: the operation was still running after ${state.input.operationDeadlineMinutes ?? 240} minutes; it goes on in Azure`);
+      const last = status.error ? ` (${status.error.message})` : '';
+      throw new RunStop('failed', 'OperationTimedOut', `${step}: the operation was still running after ${state.input.operationDeadlineMinutes ?? 240} minutes${last}; it goes on in Azure`);
     }
     const error = status.error ?? { code: `Operation${status.status}`, message: `the operation ended ${status.status}` };
     if (status.status === 'Failed' && ['AKSOperationPreempted', 'OperationPreempted'].includes(error.code) && restarts < MAX_STEP_RESTARTS) {
@@ -187,7 +282,8 @@ function* disableNap(context: OrchestrationContext, state: RunState): Generator<
   while (remaining.length > 0) {
     if (now(context) >= deadline) throw new RunStop('failed', 'NapNodesRemain', `NAP nodes still present: ${remaining.join(', ')}`);
     setPhase(context, 'nap:disable', { napNodesRemaining: remaining.length });
-    yield context.df.createTimer(addSeconds(now(context), NAP_NODES_POLL_SECONDS));
+    if (yield* sleepUnlessCancelled(context, state, addSeconds(now(context), NAP_NODES_POLL_SECONDS))) throw new RunStop('cancelled', 'Cancelled', 'cancelled while the NAP nodes drained');
+    yield* keepLock(context, state);
     remaining = yield* callOrStop<string[]>(context, ACTIVITIES.napNodesRemaining, { clusterId });
   }
   yield* runStep(context, state, 'nap:disable', undefined);
@@ -235,6 +331,8 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
   let nodeImagesBefore: PreflightOutput['nodeImages'] = {};
   let podCidr = input.podCidr;
   let verifyNeeded = false;
+  // What preflight found, for the one-record plan of a run no rollout started; 'ready' until then (asked to migrate).
+  let planned: NonNullable<SaveResultInput['plan']> = { verdict: 'ready', steps: [], napMode: 'Manual' };
 
   const stop = (err: unknown): void => {
     if (err instanceof RunStop) {
@@ -264,6 +362,7 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
     napModeBefore = pf.napMode;
     nodeImagesBefore = pf.nodeImages;
     podCidr = pf.podCidr ?? podCidr;
+    planned = { verdict: pf.verdict, steps: pf.steps, napMode: pf.napMode };
     if (pf.verdict === 'blocked') {
       result.result = 'blocked';
       result.reason = `preflight found ${pf.findings.filter((f) => f.severity === 'blocker').length} blocker(s); nothing was changed`;
@@ -277,8 +376,8 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
         }
         throwIfCancelled(state);
         // NAP stays off from its disable to the Cilium update: both must fit in the same window, so the cluster
-        // never waits days for the next window with NAP disabled.
-        yield* waitForWindow(context, state, step === 'nap:disable' ? 2 : 1);
+        // never waits days for the next window with NAP disabled (beforeWrite stops instead of waiting then).
+        yield* beforeWrite(context, state, step === 'nap:disable' ? 2 : 1);
         throwIfCancelled(state);
         if (step === 'nap:disable') yield* disableNap(context, state);
         else {
@@ -323,14 +422,17 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
 
   result.endedAt = now(context).toISOString();
   setPhase(context, 'done', { result: result.result });
-  if (input.rolloutId) {
-    try {
-      yield* callActivity<void>(context, ACTIVITIES.saveClusterResult, { rolloutId: input.rolloutId, result });
-    } catch {
-      // The result is still the orchestration's output; the rollout counts it from there.
-    }
+  // A run no rollout started (Event Grid remediation) keeps its result under its own instance id.
+  const save: SaveResultInput = input.rolloutId
+    ? { rolloutId: input.rolloutId, result }
+    : { rolloutId: context.df.instanceId, result, plan: { ...planned, ...(podCidr ? { podCidr } : {}), ...(input.windows ? { windows: input.windows } : {}) } };
+  try {
+    yield* callActivity<void>(context, ACTIVITIES.saveClusterResult, save);
+  } catch {
+    // The result is still the orchestration's output; the rollout counts it from there.
   }
-  if (locked) {
+  // Not when the lock was lost to another run (keepLock): it is theirs now (release is owner-checked anyway).
+  if (locked && state.lockTakenAt) {
     try {
       yield* callActivity<void>(context, ACTIVITIES.releaseClusterLock, { clusterId: input.clusterId, owner: context.df.instanceId });
     } catch {

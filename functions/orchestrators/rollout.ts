@@ -233,6 +233,22 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
       }
       const limit = batchSize(stage.maxConcurrency);
       const batch = progress.size > cur.offset ? yield* callActivity<BatchCluster[]>(context, ACTIVITIES.loadStageBatch, { rolloutId, stageIndex, offset: cur.offset, limit }) : [];
+      if (batch.length === 0 && progress.size > cur.offset) {
+        // The store lost the stage's plan (e.g. a host restarted on an in-memory result store): never count the
+        // stage as done with its clusters untouched. Halt saying so; resume reads the store again.
+        live.status = 'halted';
+        live.haltReason = `stage '${stage.name}': the result store returned no clusters from position ${cur.offset} of ${progress.size}: the rollout's plan is missing from the store (a host on an in-memory store restarted? set AKSNET_RESULTS_DB to a file); resume to read it again, or cancel`;
+        publish();
+        const resume = context.df.waitForExternalEvent(EVENTS.resume);
+        const winner = cancel.isCompleted ? cancel : yield context.df.Task.any([resume, cancel]);
+        live.status = 'running';
+        delete live.haltReason;
+        if (winner !== resume) {
+          cur.cancelled = true;
+          break;
+        }
+        continue;
+      }
       publish();
       yield* runBatch(batch, stageIndex);
       cur.offset += batch.length;

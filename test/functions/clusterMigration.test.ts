@@ -8,7 +8,7 @@ import { clusterMigrationOrchestrator } from '../../functions/orchestrators/clus
 import type { Finding, Step } from '../../shared/model/assessment';
 import type { NapDisablePlan } from '../../shared/migration/nap';
 import type { BeginOutcome } from '../../shared/migration/operations';
-import type { OperationStatus } from '../../shared/migration/ports';
+import type { OperationStarted, OperationStatus } from '../../shared/migration/ports';
 import type { ClusterResult } from '../../shared/migration/result';
 import { activityCalls, runOrchestration, type DriverScript, type Reply, type Run } from './support/replay';
 
@@ -40,6 +40,14 @@ interface ClusterModel {
   /** Activities that throw on their first N attempts (transient faults). */
   flaky?: Partial<Record<string, number>>;
   lockHeldUntilAttempt?: number;
+  /** From this acquire on (renewals included), another run holds the lock. */
+  lockLostAtAttempt?: number;
+  /** What napApply starts (default: nothing to scale); polled under the handle's last URL segment. */
+  napApplied?: OperationStarted[];
+  /** napNodesRemaining answers a NAP node still there this many times. */
+  napNodesRemainFor?: number;
+  /** The first N poll calls fail on every attempt (ARM unreachable for minutes). */
+  pollFailsForCalls?: number;
   verifyProblems?: string[];
   onActivity?: (name: string, input: Record<string, unknown>, run: Run) => void;
 }
@@ -53,6 +61,8 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
   const beginCount = new Map<Step, number>();
   const pollCount = new Map<string, number>();
   let lockAttempts = 0;
+  let napNodesCalls = 0;
+  let pollCalls = 0;
   const nth = <T>(list: T[] | undefined, i: number, fallback: T): T => (list && list.length ? list[Math.min(i, list.length - 1)] : fallback);
   return {
     calls,
@@ -64,6 +74,7 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
       switch (name) {
         case ACTIVITIES.acquireClusterLock:
           lockAttempts++;
+          if (model.lockLostAtAttempt && lockAttempts >= model.lockLostAtAttempt) return { ok: true, value: { acquired: false, holder: 'rollout-b:aks-nap', since: '2026-01-06T11:00:00.000Z' } };
           return { ok: true, value: model.lockHeldUntilAttempt && lockAttempts < model.lockHeldUntilAttempt ? { acquired: false, holder: 'rollout-a:aks-nap', since: '2026-01-05T09:00:00.000Z' } : { acquired: true } };
         case ACTIVITIES.preflight: {
           const out: PreflightOutput = {
@@ -82,6 +93,8 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
           return { ok: true, value: nth(model.begin?.[step], i, started(step)) };
         }
         case ACTIVITIES.pollOperation: {
+          if (attempt === 1) pollCalls++;
+          if (model.pollFailsForCalls && pollCalls <= model.pollFailsForCalls) return { ok: false, message: `TransientAzureError: HTTP503: Service Unavailable (poll ${pollCalls})` };
           const url = (input.handle as { url: string }).url;
           const step = url.split('/').pop() as Step;
           const i = pollCount.get(url) ?? 0;
@@ -91,12 +104,14 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
         case ACTIVITIES.napPlan:
           return { ok: true, value: napPlan };
         case ACTIVITIES.napApply:
+          return { ok: true, value: { started: model.napApplied ?? [] } };
         case ACTIVITIES.napRestore:
           return { ok: true, value: { started: [] } };
         case ACTIVITIES.napDrain:
           return { ok: true, value: ['aks-default-abcde'] };
         case ACTIVITIES.napNodesRemaining:
-          return { ok: true, value: [] };
+          napNodesCalls++;
+          return { ok: true, value: model.napNodesRemainFor && napNodesCalls <= model.napNodesRemainFor ? ['aks-default-abcde'] : [] };
         case ACTIVITIES.verify:
           return { ok: true, value: { problems: model.verifyProblems ?? [] } };
         case ACTIVITIES.saveClusterResult:
@@ -218,8 +233,27 @@ describe('clusterMigration', () => {
     const polls = activityCalls(run, ACTIVITIES.pollOperation);
     expect(polls).toHaveLength(3);
     const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
-    // 45 s (Retry-After of the PUT), then 90 s (of the first poll), then the 30 s default.
-    expect(polls.map((p, i) => (p.at.getTime() - (i === 0 ? begin.at.getTime() : polls[i - 1].at.getTime())) / 1000)).toEqual([45, 90, 30]);
+    // 45 s (Retry-After of the PUT), then 90 s (of the first poll), then a quarter of the operation's age
+    // (135 s / 4), which is longer than the 30 s default.
+    expect(polls.map((p, i) => (p.at.getTime() - (i === 0 ? begin.at.getTime() : polls[i - 1].at.getTime())) / 1000)).toEqual([45, 90, 33.75]);
+  });
+
+  it('spreads polls out as a long operation ages, never sooner than Retry-After, never more than a minute apart', async () => {
+    const inProgress = Array.from({ length: 40 }, () => ({ status: 'InProgress' as const, retryAfterSeconds: 15 }));
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input(),
+      script({ begin: { 'dataplane:cilium': [started('dataplane:cilium', 15)] }, poll: { 'dataplane:cilium': [...inProgress, { status: 'Succeeded' }] } }),
+    );
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const polls = activityCalls(run, ACTIVITIES.pollOperation);
+    const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
+    const gaps = polls.map((p, i) => (p.at.getTime() - (i === 0 ? begin.at.getTime() : polls[i - 1].at.getTime())) / 1000);
+    expect(gaps.slice(0, 5)).toEqual([15, 15, 15, 15, 15]); // young: Retry-After rules
+    expect(Math.min(...gaps)).toBe(15);
+    expect(Math.max(...gaps)).toBe(60);
+    expect(gaps[gaps.length - 1]).toBe(60);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1]);
   });
 
   it('retries an activity that hit a transient fault, with backoff', async () => {
@@ -360,5 +394,190 @@ describe('clusterMigration, NAP and maintenance windows', () => {
     );
     expect((run.output as ClusterResult).result).toBe('migrated');
     expect(activityCalls(run, ACTIVITIES.napPlan)[0].at.toISOString()).toBe('2026-01-06T02:00:00.000Z');
+  });
+});
+
+describe('clusterMigration keeps its lock across long waits', () => {
+  // Thursdays 02:00 UTC for 6 hours; the run starts Monday 2026-01-05 10:00 UTC: the window is 2 2/3 days away and
+  // the lease lasts 24 h, so a run that took the lock on Monday must renew it before it writes on Thursday.
+  const thursdays: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'aksManagedNodeOSUpgradeSchedule', window: { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Thursday' } }, durationHours: 6, startTime: '02:00', utcOffset: '+00:00' } }];
+
+  it('renews the lease while it waits days for the window, so no other run can take the cluster meanwhile', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ windows: thursdays }), script({}));
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
+    expect(begin.at.toISOString()).toBe('2026-01-08T02:00:00.000Z');
+    const locks = activityCalls(run, ACTIVITIES.acquireClusterLock).map((c) => c.at.getTime());
+    // Taken Monday 10:00, then renewed every ~6 h of the wait (each renewal a re-entrant acquire by the same run).
+    expect(locks.length).toBeGreaterThanOrEqual(8);
+    for (let i = 1; i < locks.length; i++) expect(locks[i] - locks[i - 1]).toBeLessThanOrEqual(7 * 3600_000);
+    // The last renewal before the write left the 24 h lease far from its end.
+    expect(begin.at.getTime() - locks[locks.length - 1]).toBeLessThan(7 * 3600_000);
+    expect(activityCalls(run, ACTIVITIES.acquireClusterLock).every((c) => (c.input as { owner: string }).owner === 'test-instance')).toBe(true);
+  });
+
+  it('stops without writing when another run holds the lock at a renewal, saying why', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ windows: thursdays }), script({ lockLostAtAttempt: 3 }));
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('skipped');
+    expect(result.reason).toContain('another run holds it now (rollout-b:aks-nap');
+    expect(names(run)).not.toContain(ACTIVITIES.beginStep);
+    // The lock is the other run's now: not released by this one.
+    expect(names(run)).not.toContain(ACTIVITIES.releaseClusterLock);
+  });
+
+  it('losing the lock while NAP is off puts NAP back and writes nothing else', async () => {
+    // Scaling the fixed pools up takes 6 hours (72 polls 5 minutes apart; operationDeadlineMinutes raised so it
+    // may): the renewal due in the NAP drain after it fails.
+    const scale: OperationStarted = { handle: { kind: 'azure-asyncoperation', url: 'https://management.azure.com/operations/scale', resourceId: `${CLUSTER}/agentPools/nodepool1` }, retryAfterSeconds: 300 };
+    const slow = Array.from({ length: 72 }, () => ({ status: 'InProgress' as const, retryAfterSeconds: 300 }));
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input({ operationDeadlineMinutes: 600 }),
+      script({
+        napMode: 'Auto',
+        steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'],
+        napApplied: [scale],
+        poll: { ['scale' as Step]: [...slow, { status: 'Succeeded' }] },
+        napNodesRemainFor: 2,
+        lockLostAtAttempt: 2,
+      }),
+    );
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('skipped');
+    expect(result.reason).toContain('another run holds it now');
+    expect(stepsBegun(run)).toEqual(['nap:enable']);
+    expect(names(run)).toContain(ACTIVITIES.napRestore);
+    expect(result.nap).toEqual({ disabled: false, restored: true });
+  });
+});
+
+describe('clusterMigration never begins an operation outside the maintenance window', () => {
+  // Daily 02:00–05:00 UTC; the run starts Monday 10:00, so its first begin is Tuesday 02:00.
+  const daily3h: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'w', window: { schedule: { daily: { intervalDays: 1 } }, durationHours: 3, startTime: '02:00' } }];
+  const inWindow = (at: Date, minutes: number): boolean => {
+    const m = at.getUTCHours() * 60 + at.getUTCMinutes();
+    return m >= 120 && m + minutes <= 300;
+  };
+
+  it('a 409 retried past the window end waits for the next window instead of beginning outside it', async () => {
+    const busy: BeginOutcome = { kind: 'busy', code: 'OperationNotAllowed', message: 'Another operation (Upgrading) is in progress, please wait for it to finish', retryAfterSeconds: 600 };
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input({ target: 'overlay', podCidr: '192.168.0.0/16', windows: daily3h, expectedOperationMinutes: 60 }),
+      script({ steps: ['ipam:overlay'], begin: { 'ipam:overlay': [...Array.from({ length: 13 }, () => busy), started('ipam:overlay')] } }),
+    );
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const begins = activityCalls(run, ACTIVITIES.beginStep);
+    expect(begins).toHaveLength(14);
+    for (const b of begins) expect({ at: b.at.toISOString(), inWindow: inWindow(b.at, 60) }).toEqual({ at: b.at.toISOString(), inWindow: true });
+    expect(begins[13].at.toISOString()).toBe('2026-01-07T02:00:00.000Z');
+  });
+
+  it('a NAP drain that outlasts the room left in the window: NAP put back, skipped saying why, no mode-Manual PUT', async () => {
+    // 4-hour window, operations of 100 minutes: disable + Cilium (200 min) fit at 02:00, not after 02:40.
+    const windows: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'w', window: { schedule: { daily: { intervalDays: 1 } }, durationHours: 4, startTime: '02:00' } }];
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input({ windows, expectedOperationMinutes: 100 }),
+      script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], napNodesRemainFor: 120 }),
+    );
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('skipped');
+    expect(result.reason).toContain('maintenance window no longer holds a 200-minute operation after NAP was disabled');
+    expect(stepsBegun(run)).toEqual(['nap:enable']);
+    expect(names(run)).toContain(ACTIVITIES.napRestore);
+    expect(result.nap?.restored).toBe(true);
+  });
+
+  it('when the Cilium update no longer fits after NAP went off, NAP is put back at once rather than left off until the next window', async () => {
+    const windows: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'w', window: { schedule: { daily: { intervalDays: 1 } }, durationHours: 4, startTime: '02:00' } }];
+    // The mode-Manual PUT runs 2.5 hours (30 polls 5 minutes apart): 04:30 + 100 minutes is past 06:00.
+    const slow = Array.from({ length: 30 }, () => ({ status: 'InProgress' as const, retryAfterSeconds: 300 }));
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input({ windows, expectedOperationMinutes: 100 }),
+      script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], begin: { 'nap:disable': [started('nap:disable', 300)] }, poll: { 'nap:disable': [...slow, { status: 'Succeeded' }] } }),
+    );
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('skipped');
+    expect(result.reason).toContain('no longer holds a 100-minute operation');
+    expect(stepsBegun(run)).toEqual(['nap:disable', 'nap:enable']);
+    const enable = activityCalls(run, ACTIVITIES.beginStep)[1];
+    expect(enable.at.toISOString().slice(0, 10)).toBe('2026-01-06'); // the same night, not the next window
+    expect(result.nap).toEqual({ disabled: true, restored: true });
+  });
+});
+
+describe('clusterMigration hears cancel in every wait', () => {
+  it('during a 409 wait: ends cancelled at once, nothing begun again', async () => {
+    const busy: BeginOutcome = { kind: 'busy', code: 'OperationNotAllowed', message: 'Another operation (Upgrading) is in progress, please wait for it to finish', retryAfterSeconds: 600 };
+    const model = script({ begin: { 'dataplane:cilium': [busy] } });
+    let raised = false;
+    model.afterEpisode = (run) => {
+      if (!raised && activityCalls(run, ACTIVITIES.beginStep).length > 0) {
+        raised = true;
+        return [{ name: 'cancel', input: { reason: 'test' } }];
+      }
+      return [];
+    };
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('cancelled');
+    expect(result.reason).toContain('waited for the cluster to be free');
+    expect(activityCalls(run, ACTIVITIES.beginStep)).toHaveLength(1);
+    expect(Date.parse(result.endedAt) - activityCalls(run, ACTIVITIES.beginStep)[0].at.getTime()).toBeLessThan(600_000);
+  });
+
+  it('during the NAP drain: ends cancelled, the mode-Manual PUT never sent, NAP put back', async () => {
+    const model = script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], napNodesRemainFor: 1000 });
+    let raised = false;
+    model.afterEpisode = (run) => {
+      if (!raised && activityCalls(run, ACTIVITIES.napNodesRemaining).length >= 2) {
+        raised = true;
+        return [{ name: 'cancel', input: { reason: 'test' } }];
+      }
+      return [];
+    };
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('cancelled');
+    expect(result.reason).toContain('NAP nodes drained');
+    expect(stepsBegun(run)).toEqual(['nap:enable']);
+    expect(activityCalls(run, ACTIVITIES.napNodesRemaining).length).toBeLessThan(5);
+    expect(result.nap?.restored).toBe(true);
+  });
+});
+
+describe('clusterMigration follows an operation through poll failures', () => {
+  it('polls that fail all their retries do not fail the cluster: it keeps following and sees the operation succeed', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({ pollFailsForCalls: 3, poll: { 'dataplane:cilium': [{ status: 'InProgress' }, { status: 'Succeeded' }] } }));
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('migrated');
+    expect(result.steps[0]).toMatchObject({ step: 'dataplane:cilium', status: 'done' });
+    expect(activityCalls(run, ACTIVITIES.pollOperation).filter((c) => c.attempt === 1)).toHaveLength(5);
+  });
+
+  it('past the deadline with every poll failing: timed out, naming the poll failure, not the operation failed', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ operationDeadlineMinutes: 30 }), script({ pollFailsForCalls: 1000 }));
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('failed');
+    expect(result.error?.code).toBe('OperationTimedOut');
+    expect(result.reason).toContain('the last poll failed: Service Unavailable');
+    expect(result.steps[0]).toMatchObject({ step: 'dataplane:cilium', status: 'timedOut' });
+  });
+});
+
+describe('clusterMigration started by Event Grid (no rollout)', () => {
+  it('saves its result under its own instance id with a one-record plan of what preflight found', async () => {
+    const model = script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'] });
+    const run = await runOrchestration(clusterMigrationOrchestrator, { clusterId: CLUSTER, target: 'cilium' } satisfies ClusterMigrationInput, model, { instanceId: 'remediate:sub:rg-aks:aks-nap:20260105t100000z' });
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const save = model.calls.find((c) => c.name === ACTIVITIES.saveClusterResult);
+    expect(save?.input).toMatchObject({
+      rolloutId: 'remediate:sub:rg-aks:aks-nap:20260105t100000z',
+      plan: { verdict: 'ready', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], napMode: 'Auto' },
+      result: { result: 'migrated', correlationIds: ['corr-nap:disable', 'corr-dataplane:cilium', 'corr-nap:enable'] },
+    });
   });
 });

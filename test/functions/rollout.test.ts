@@ -227,6 +227,40 @@ describe('rollout', () => {
     expect((run.output as RolloutReport).counts).toEqual({ failed: 1, migrated: 8 });
   });
 
+  it('halts, saying why, when a stage batch comes back empty while the stage still has clusters (a lost plan)', async () => {
+    const store = wire(fleet(9));
+    const base = script(store);
+    // The second stage's batch is read from a store that lost the plan, as a host restarted on an in-memory
+    // result store would: it has no rows for this rollout.
+    let storeLost = true;
+    const driver: typeof base = {
+      ...base,
+      async activity(name, input, attempt, run) {
+        if (name === ACTIVITIES.loadStageBatch && input.stageIndex === 1 && storeLost) {
+          return { ok: true, value: await new MemoryResultStore().loadStageBatch(input.rolloutId, input.stageIndex, input.offset, input.limit) };
+        }
+        return base.activity(name, input, attempt, run);
+      },
+    };
+    let halted: RolloutReport | undefined;
+    driver.onIdle = (run) => {
+      const status = run.customStatus as RolloutReport;
+      if (status.status === 'halted' && !halted) {
+        halted = status;
+        storeLost = false; // the operator restarts the host on its results file, then resumes
+        return [{ name: EVENTS.resume }];
+      }
+      return [];
+    };
+    const run = await runOrchestration(rolloutOrchestrator, { spec: spec() }, driver, { instanceId: ROLLOUT });
+    expect(halted?.haltReason).toContain("stage 'rest': the result store returned no clusters from position 0 of 6");
+    expect(halted?.haltReason).toContain('AKSNET_RESULTS_DB');
+    expect(halted?.counts).toEqual({ migrated: 3 });
+    expect(run.state).toBe('completed');
+    expect((run.output as RolloutReport).counts).toEqual({ migrated: 9 });
+    expect(children(run)).toHaveLength(9);
+  });
+
   it('cancel stops new clusters, asks running ones to cancel, and marks the rest cancelled', async () => {
     const store = wire(fleet(8));
     const driver = script(store);
