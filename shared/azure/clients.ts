@@ -66,6 +66,25 @@ export interface AzureClientsOptions extends TargetOptions {
    * another model to match a different limit, or false to rely on Retry-After alone). See pacing.ts.
    */
   pacing?: false | PacingOptions;
+  /**
+   * Simulator only: the caller's timers run this many times faster than wall time (the local host's clock scale;
+   * default AKSNET_CLOCK_SCALE). Sent as `x-aksnet-clock-scale` so the simulator counts an operation's Retry-After
+   * in the caller's seconds (docs/simulator.md § Long-running operations); SDK LRO pollers on the wall clock omit it.
+   */
+  clockScale?: number;
+}
+
+/** The request header naming the caller's clock scale (sim/arm/containerService.ts reads it). */
+export const CLOCK_SCALE_HEADER = 'x-aksnet-clock-scale';
+
+function clockScalePolicy(scale: number): PipelinePolicy {
+  return {
+    name: 'aksnetClockScale',
+    sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
+      request.headers.set(CLOCK_SCALE_HEADER, String(scale));
+      return next(request);
+    },
+  };
 }
 
 export interface AzureClients {
@@ -156,13 +175,18 @@ export function createAzureClients(options: AzureClientsOptions = {}): AzureClie
   const stats = emptyStats();
   const retryOptions = { maxRetries: options.maxRetries ?? 10, retryDelayInMs: options.retryDelayInMs ?? 500, maxRetryDelayInMs: 30_000 };
   const counter = countingPolicy(stats);
-  const pacing = options.pacing === false ? undefined : new ArmPacer(options.pacing ?? ARM_THROTTLING_MODEL);
+  // AKSNET_ARM_PACING=off: the app's clients (functions/dependencies.ts) against a simulator whose throttling is off
+  // under a compressed clock (bench/rollout.ts): wall-clock buckets would pace simulated time clockScale× too tightly.
+  const pacingOff = options.pacing === false || (options.pacing === undefined && process.env.AKSNET_ARM_PACING?.trim().toLowerCase() === 'off');
+  const pacing = pacingOff ? undefined : new ArmPacer(options.pacing || ARM_THROTTLING_MODEL);
+  const clockScale = target.kind === 'simulator' ? (options.clockScale ?? Number(process.env.AKSNET_CLOCK_SCALE ?? 1)) : 1;
+  const clockPolicies = Number.isFinite(clockScale) && clockScale > 0 && clockScale !== 1 ? [{ policy: clockScalePolicy(clockScale), position: 'perCall' as const }] : [];
   const coreOptions = {
     endpoint: target.endpoint,
     agent: httpsAgent,
     retryOptions,
     // Per retry, in this order: every attempt takes a pacing token, then is counted as it goes on the wire.
-    additionalPolicies: [...(pacing ? [{ policy: pacing.policy(), position: 'perRetry' as const }] : []), { policy: counter, position: 'perRetry' as const }],
+    additionalPolicies: [...clockPolicies, ...(pacing ? [{ policy: pacing.policy(), position: 'perRetry' as const }] : []), { policy: counter, position: 'perRetry' as const }],
   };
 
   const cs = new Map<string, ContainerServiceClient>();

@@ -208,18 +208,31 @@ function subOf(rec: ClusterRecord): string {
   return rec.resource.id.split('/')[2];
 }
 
-function lroHeaders(ctx: ContainerServiceContext, op: SimOperation, apiVersion: string): Record<string, string> {
+function lroHeaders(req: SimRequest, ctx: ContainerServiceContext, op: SimOperation, apiVersion: string): Record<string, string> {
   const base = `${ctx.armEndpoint}/subscriptions/${op.subscriptionId}/providers/Microsoft.ContainerService/locations/${op.location}`;
   return {
     'Azure-AsyncOperation': `${base}/operations/${op.id}?api-version=${apiVersion}`,
     Location: `${base}/operationresults/${op.id}?api-version=${apiVersion}`,
-    'Retry-After': String(retryAfterSeconds(ctx)),
+    'Retry-After': String(retryAfterSeconds(req, ctx)),
   };
 }
 
-/** ARM asks for a poll every ~15 s; scaled with simulated time, at least 1 s (core-lro treats 0 as "no advice"). */
-function retryAfterSeconds(ctx: ContainerServiceContext): number {
-  return Math.max(1, Math.ceil(ctx.clock.realMs(15_000) / 1000));
+/**
+ * The header a client sends to say its timers run this many times faster than wall time (the local host's clock
+ * scale, AKSNET_CLOCK_SCALE): the operation's `Retry-After` is then counted in that clock's seconds.
+ */
+export const CLIENT_CLOCK_SCALE_HEADER = 'x-aksnet-clock-scale';
+
+/**
+ * ARM asks for a poll every ~15 s (simulated time). A client on the wall clock (the SDK's LRO poller) gets it scaled
+ * to wall seconds; a client that declares its clock scale (CLIENT_CLOCK_SCALE_HEADER) gets it in its own seconds, so a
+ * host whose durable timers run at 1/timeScale hears 15. At least 1 s either way (core-lro treats 0 as "no advice").
+ */
+function retryAfterSeconds(req: SimRequest, ctx: ContainerServiceContext): number {
+  const raw = req.headers[CLIENT_CLOCK_SCALE_HEADER];
+  const clientScale = Number(Array.isArray(raw) ? raw[0] : (raw ?? 1));
+  const scale = Number.isFinite(clientScale) && clientScale > 0 ? clientScale : 1;
+  return Math.max(1, Math.ceil((ctx.clock.realMs(15_000) * scale) / 1000 - 1e-9));
 }
 
 /** What a full-model PUT turns the cluster into: body fields win, read-only fields stay AKS's. */
@@ -331,7 +344,7 @@ function putCluster(req: SimRequest, ctx: ContainerServiceContext, sub: string, 
       if (reimage) rec.pendingReimage = true;
     },
   });
-  return { ...ok(clusterView(rec), 201, { ...lroHeaders(ctx, op, apiVersion), ETag: rec.eTag }), logged: { resourceId: rec.resource.id, operationId: op.id } };
+  return { ...ok(clusterView(rec), 201, { ...lroHeaders(req, ctx, op, apiVersion), ETag: rec.eTag }), logged: { resourceId: rec.resource.id, operationId: op.id } };
 }
 
 /** A reimage that fails the way AKS reports a blocked drain (aks-facts "Server-side errors"). */
@@ -389,7 +402,7 @@ function createCluster(req: SimRequest, ctx: ContainerServiceContext, id: string
     durationSimMs: hang ? Infinity : ctx.durations.reimageMinutes * 60_000,
     failWith: fail ? failure(rec) : undefined,
   });
-  return { ...ok(clusterView(rec), 201, { ...lroHeaders(ctx, op, apiVersion), ETag: rec.eTag }), logged: { resourceId: id, operationId: op.id } };
+  return { ...ok(clusterView(rec), 201, { ...lroHeaders(req, ctx, op, apiVersion), ETag: rec.eTag }), logged: { resourceId: id, operationId: op.id } };
 }
 
 function putPool(req: SimRequest, ctx: ContainerServiceContext, rec: ClusterRecord, poolName: string, apiVersion: string): SimResponse {
@@ -442,7 +455,7 @@ function putPool(req: SimRequest, ctx: ContainerServiceContext, rec: ClusterReco
     },
   });
   const view = poolView(rec, pool);
-  return { ...ok(view, 201, lroHeaders(ctx, op, apiVersion)), logged: { resourceId: view.id, operationId: op.id } };
+  return { ...ok(view, 201, lroHeaders(req, ctx, op, apiVersion)), logged: { resourceId: view.id, operationId: op.id } };
 }
 
 /**
@@ -463,16 +476,16 @@ function abort(req: SimRequest, ctx: ContainerServiceContext, rec: ClusterRecord
     location: rec.resource.location ?? 'eastus',
     principal: req.principal.id,
   });
-  return { ...ok(undefined, 202, lroHeaders(ctx, op, apiVersion)), logged: { resourceId: `${resourceId}/abort`, operationId: op.id } };
+  return { ...ok(undefined, 202, lroHeaders(req, ctx, op, apiVersion)), logged: { resourceId: `${resourceId}/abort`, operationId: op.id } };
 }
 
 function operationStatus(req: SimRequest, ctx: ContainerServiceContext, results: boolean, id: string): SimResponse {
   const apiVersion = requireApiVersion(req);
   const op = ctx.world.operations.get(id) ?? [...ctx.world.operations.values()].find((o) => o.id.toLowerCase() === id.toLowerCase());
   if (!op) throw new ArmError(404, 'NotFound', `Operation '${id}' was not found.`);
-  const retry = { 'Retry-After': String(retryAfterSeconds(ctx)) };
+  const retry = { 'Retry-After': String(retryAfterSeconds(req, ctx)) };
   if (results) {
-    if (op.status === 'InProgress') return ok(undefined, 202, { ...retry, Location: lroHeaders(ctx, op, apiVersion).Location });
+    if (op.status === 'InProgress') return ok(undefined, 202, { ...retry, Location: lroHeaders(req, ctx, op, apiVersion).Location });
     if (op.status === 'Failed') throw new ArmError(400, op.error?.code ?? 'Failed', op.error?.message ?? 'The operation failed.');
     if (op.status === 'Canceled') throw new ArmError(400, 'Canceled', 'The operation was canceled.');
     return ok(undefined, 204);
