@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryEvent } from './history';
 import { InstanceStore, type InstanceRow, terminalStatuses } from './instanceStore';
+import { readHostJson } from './hostJson';
 import { loadEntry, type RegisteredFunction } from './loadEntry';
 import type { TypedData } from './invoke';
 import { durableClientData, statusBody } from './managementApi';
@@ -25,7 +26,7 @@ export interface StartHostOptions {
   db?: string;
   /** Durable timers run this many times faster (orchestrations see scaled time). Default 1. */
   clockScale?: number;
-  /** Like host.json durableTask.maxConcurrentActivityFunctions. Default 10. */
+  /** Default: host.json durableTask.maxConcurrentActivityFunctions (the nearest host.json above the entry), else 10. */
   maxConcurrentActivities?: number;
   /** The key for authLevel function/admin routes and the webhooks; random when omitted. */
   functionKey?: string;
@@ -83,7 +84,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   const log = options.log ?? ((m: string) => process.stderr.write(`[aksnet host] ${m}\n`));
   setLogSink((level, category, message) => log(`${level} ${category}: ${message}`));
   for (const [k, v] of Object.entries(options.env ?? {})) process.env[k] = v;
-  const maxConcurrentActivities = options.maxConcurrentActivities ?? 10;
+  const maxConcurrentActivities = options.maxConcurrentActivities ?? readHostJson(options.entry).maxConcurrentActivityFunctions ?? 10;
   if (!Number.isInteger(maxConcurrentActivities) || maxConcurrentActivities < 1) {
     throw new Error(`maxConcurrentActivities must be a positive integer, got ${maxConcurrentActivities}; e.g. 10 (host.json maxConcurrentActivityFunctions).`);
   }
@@ -142,11 +143,12 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     history: (id) => hub.getHistory(id),
     waitForCompletion: async (id, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
-      for (;;) {
+      // 5 ms at first, then up to 50 ms: a long wait does not spend the host's CPU on reading the row 200 times a second.
+      for (let pause = 5; ; pause = Math.min(50, pause * 1.25)) {
         const row = hub.getInstance(id);
         if (row && terminalStatuses.has(row.status)) return toStatus(row);
         if (Date.now() > deadline) throw new Error(`Instance ${id} did not finish within ${timeoutMs} ms (status ${row?.status ?? 'not found'}).`);
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, pause));
       }
     },
   };

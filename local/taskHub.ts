@@ -73,6 +73,10 @@ export function newGuid(): string {
   return randomUUID().replace(/-/g, '');
 }
 
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
+}
+
 function parseJson(text: string | null | undefined): unknown {
   if (text === null || text === undefined || text === '') return null;
   try {
@@ -103,11 +107,21 @@ export class TaskHub {
    */
   private readonly completions = new Map<string, { workId: number; executionId: string; event: HistoryEvent }[]>();
   private runningActivities = 0;
+  private pumpScheduled = false;
   private stopped = false;
   private readonly idleWaiters: (() => void)[] = [];
   private currentEpisode: Promise<void> = Promise.resolve();
-  /** Counters for tests and the bench. */
-  readonly stats = { episodes: 0, activitiesCompleted: 0, activitiesFailed: 0, replayedEvents: 0, episodeMs: 0 };
+  /**
+   * Counters for tests and the bench. `episodeMs`: wall time of the replays (the SDK's replay + the shim's plan);
+   * `hostCpuMs`: process CPU (process.cpuUsage) of the host's own synchronous work — each whole episode (inbox, replay,
+   * plan, the SQLite commit, dispatch) and each activity's hand-back (result serialised, completion queued). An episode
+   * runs in one macrotask (its awaits settle as microtasks), so nothing else runs inside what is measured.
+   */
+  readonly stats = { episodes: 0, activitiesCompleted: 0, activitiesFailed: 0, replayedEvents: 0, episodeMs: 0, hostCpuMs: 0 };
+  /** Per orchestration name: episodes replayed, events replayed, host CPU of those episodes (ms). */
+  readonly statsByName = new Map<string, { episodes: number; replayedEvents: number; cpuMs: number }>();
+  /** The orchestration name of the episode being run (for statsByName). */
+  private episodeName?: string;
 
   constructor(readonly options: TaskHubOptions) {
     this.app = options.app;
@@ -201,6 +215,7 @@ export class TaskHub {
       while (!this.stopped && this.ready.size > 0) {
         const instanceId = this.ready.values().next().value as string;
         this.ready.delete(instanceId);
+        const cpu0 = process.cpuUsage();
         const episode = this.processInstance(instanceId);
         this.currentEpisode = episode;
         try {
@@ -208,6 +223,20 @@ export class TaskHub {
         } catch (err) {
           this.options.log(`episode of ${instanceId} failed in the host: ${err instanceof Error ? err.stack : String(err)}`);
         }
+        const spent = cpuMs(process.cpuUsage(cpu0));
+        this.stats.hostCpuMs += spent;
+        if (this.episodeName !== undefined) {
+          const byName = this.statsByName.get(this.episodeName) ?? { episodes: 0, replayedEvents: 0, cpuMs: 0 };
+          byName.cpuMs += spent;
+          this.statsByName.set(this.episodeName, byName);
+          this.episodeName = undefined;
+        }
+        // An episode is promise work only (the SDK's replay; SQLite is synchronous), so without this turn of the
+        // event loop an instance whose next timer is already due when its episode commits (a poll shorter than an
+        // episode: the rollout's 30-s poll under a ×1000 clock once its history is long) is ready again at once and
+        // this loop never lets timers, activity I/O or HTTP run: every other instance and the front door froze while
+        // the CPU spun (the hang of test/e2e/rollout-faults.test.ts). In Azure the dispatchers run concurrently.
+        if (this.ready.size > 0 && !this.stopped) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.draining = false;
@@ -237,6 +266,7 @@ export class TaskHub {
 
   private async runActivity(w: WorkRow): Promise<void> {
     const fn = this.app.functions.get(w.name);
+    let cpu0: NodeJS.CpuUsage | undefined;
     let event: HistoryEvent;
     const base = { EventId: -1, IsPlayed: false, TaskScheduledId: w.task_id };
     if (!fn || fn.kind !== 'activity') {
@@ -250,9 +280,11 @@ export class TaskHub {
     } else {
       try {
         const { result } = await invokeFunction(this.app, fn, { triggerData: { json: w.input }, extraInputs: this.options.extraInputsFor?.(fn), rawResult: true });
+        cpu0 = process.cpuUsage();
         event = { ...base, EventType: EventType.TaskCompleted, Timestamp: this.iso(this.clock.now()), Result: toJsonText(result) };
         this.stats.activitiesCompleted++;
       } catch (err) {
+        cpu0 = process.cpuUsage();
         event = { ...base, EventType: EventType.TaskFailed, Timestamp: this.iso(this.clock.now()), ...activityFailure(w.name, err) };
         this.stats.activitiesFailed++;
       }
@@ -262,6 +294,7 @@ export class TaskHub {
     list.push({ workId: w.id, executionId: w.execution_id, event });
     this.completions.set(w.instance_id, list);
     this.schedule(w.instance_id, 0);
+    if (cpu0) this.stats.hostCpuMs += cpuMs(process.cpuUsage(cpu0));
   }
 
   private knownNames(kind: RegisteredFunction['kind']): string {
@@ -421,6 +454,11 @@ export class TaskHub {
     }
     this.stats.episodes++;
     this.stats.replayedEvents += full.length;
+    this.episodeName = row.name;
+    const byName = this.statsByName.get(row.name) ?? { episodes: 0, replayedEvents: 0, cpuMs: 0 };
+    byName.episodes++;
+    byName.replayedEvents += full.length;
+    this.statsByName.set(row.name, byName);
     const actions = (state.actions ?? [])[0] ?? [];
     cached.shim ??= new ShimSession({
       executionId: row.execution_id,
@@ -520,7 +558,21 @@ export class TaskHub {
   private afterCommit(row: InstanceRow, workIds: number[], work: { executionId: string; taskId: number; name: string; input: string }[], messages: NewInboxMessage[]): void {
     work.forEach((w, i) => this.activityQueue.push({ id: workIds[i], instance_id: row.instance_id, execution_id: w.executionId, task_id: w.taskId, name: w.name, input: w.input }));
     for (const m of messages) this.schedule(m.instanceId, m.visibleAt);
-    this.pumpActivities();
+    if (work.length > 0) this.pumpSoon();
+  }
+
+  /**
+   * Starts queued activities from a macrotask of their own, not inside the episode that scheduled them: an
+   * activity's synchronous start (its arguments, the app's code up to its first I/O) is the app's work, and the
+   * episode's CPU (stats.hostCpuMs) must not include it.
+   */
+  private pumpSoon(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pumpActivities();
+    });
   }
 
   private commitRunning(row: InstanceRow, cached: CachedHistory, newEvents: HistoryEvent[], consumed: Consumed, decisions: Decision[], status: RuntimeStatus, customStatus: string | undefined, now: number): void {
