@@ -66,27 +66,77 @@ export interface KubeClientOptions {
   pool?: KubeConnectionPool;
 }
 
-/** Keep-alive agents keyed by API server origin and TLS material, shared by many cluster clients. */
+/**
+ * How long an agent no pool holds any more stays open for the next pool with the same key. A migration reads the
+ * same cluster in preflight and again in verify, each through a pool of its own (shared/azure/collect.ts): without
+ * this, every read paid new TLS handshakes (11 % of the host's CPU in the rollout bench, docs/benchmarks.md).
+ */
+const AGENT_LINGER_MS = 60_000;
+
+interface SharedAgent {
+  agent: HttpsAgent;
+  /** Pools holding the agent. */
+  holders: number;
+  /** Destroys the agent once no pool has held it for AGENT_LINGER_MS (unref'd: never keeps a process alive). */
+  linger?: NodeJS.Timeout;
+}
+
+/** Agents by origin + TLS material + maxSockets, process-wide, so pools created one after another reuse connections. */
+const sharedAgents = new Map<string, SharedAgent>();
+
+function agentKey(server: string, tls: Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>, maxSockets: number): string {
+  const h = createHash('sha256');
+  h.update(new URL(server).origin);
+  for (const part of [tls.ca, tls.cert, tls.key, String(tls.rejectUnauthorized), tls.servername, String(maxSockets)]) h.update(`\0${part === undefined ? '' : String(part)}`);
+  return h.digest('hex');
+}
+
+/**
+ * Keep-alive agents keyed by API server origin and TLS material, shared by many cluster clients. Agents are shared
+ * between pools too: close() releases the pool's agents, and an agent no pool holds lingers AGENT_LINGER_MS (its idle
+ * sockets are unref'd by Node's agent) before it is destroyed; `KubeConnectionPool.closeIdle()` destroys those at once.
+ */
 export class KubeConnectionPool {
-  private readonly agents = new Map<string, HttpsAgent>();
+  private readonly held = new Set<string>();
   constructor(private readonly maxSockets = 64) {}
 
   agentFor(server: string, tls: Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>): HttpsAgent {
-    const h = createHash('sha256');
-    h.update(new URL(server).origin);
-    for (const part of [tls.ca, tls.cert, tls.key, String(tls.rejectUnauthorized), tls.servername]) h.update(`\0${part === undefined ? '' : String(part)}`);
-    const key = h.digest('hex');
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = newAgent(tls, this.maxSockets);
-      this.agents.set(key, agent);
+    const key = agentKey(server, tls, this.maxSockets);
+    let shared = sharedAgents.get(key);
+    if (!shared) {
+      shared = { agent: newAgent(tls, this.maxSockets), holders: 0 };
+      sharedAgents.set(key, shared);
     }
-    return agent;
+    if (!this.held.has(key)) {
+      this.held.add(key);
+      shared.holders++;
+      if (shared.linger) clearTimeout(shared.linger);
+      delete shared.linger;
+    }
+    return shared.agent;
   }
 
   close(): void {
-    for (const a of this.agents.values()) a.destroy();
-    this.agents.clear();
+    for (const key of this.held) {
+      const shared = sharedAgents.get(key);
+      if (!shared || --shared.holders > 0) continue;
+      shared.linger = setTimeout(() => {
+        sharedAgents.delete(key);
+        shared.agent.destroy();
+      }, AGENT_LINGER_MS);
+      shared.linger.unref();
+    }
+    this.held.clear();
+  }
+
+  /** Destroys every agent no pool holds (those lingering for reuse) and their sockets, now. */
+  static closeIdle(): void {
+    for (const [key, shared] of sharedAgents) {
+      if (shared.holders > 0) continue;
+      if (shared.linger) clearTimeout(shared.linger);
+      sharedAgents.delete(key);
+      shared.agent.destroy();
+    }
   }
 }
 
