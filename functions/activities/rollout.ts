@@ -3,7 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { assessCluster } from '../../shared/assess';
 import { classifyError, TransientAzureError } from '../../shared/migration/errors';
-import { planRollout } from '../../shared/rollout/discovery';
+import { planRolloutWithLocks } from '../../shared/rollout/discovery';
 import type { BatchCluster, CancelInstancesInput, CloseRolloutInput, DiscoverInput, DiscoverOutput, LoadBatchInput } from '../contracts';
 import { dependencies } from '../dependencies';
 import { EVENTS } from '../names';
@@ -29,13 +29,17 @@ export async function discoverAndAssess(input: DiscoverInput, _context?: Invocat
     throw err;
   }
   const podCidr = spec.podCidr?.policy === 'fixed' ? spec.podCidr.cidr : undefined;
-  const { records, summary } = planRollout(
+  // A cluster another run holds goes to its stage instead of being ended by what was read of it mid-change (blocked
+  // by that run's operation in progress): issue 5 — never two runs at once; the second waits or skips with the reason,
+  // at its turn, in clusterMigration's lock step.
+  const { records, summary } = await planRolloutWithLocks(
     input.rolloutId,
     spec,
     found.clusters,
     (facts) => assessCluster(facts, { target: spec.target, ...(podCidr ? { podCidr } : {}) }),
     found.failures,
     new Date(),
+    { locks: deps.locks, readCluster: (clusterId) => deps.facts.readCluster(clusterId) },
   );
   await deps.results.savePlan(input.rolloutId, records);
   return summary;

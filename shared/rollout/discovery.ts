@@ -3,15 +3,23 @@
  * stage (verdict `ready`) or ended at once — `blocked` and `compliant` clusters are recorded with their findings
  * and never written to; clusters no stage selected, and clusters whose facts could not be read, are `skipped`
  * with the reason. Percentages of stages count the clusters to migrate (the ready ones), not the whole scope.
+ *
+ * A cluster another aksnet run holds (its lock: that run is migrating it) is read mid-change — provisioning state
+ * `Updating`, the network profile already showing that run's PUT, NAP switched off for the while. No verdict read
+ * from that is the cluster's own, so planRolloutWithLocks ends none of them here: the cluster goes to its stage, and
+ * at its turn clusterMigration's lock step waits for the holder (or skips naming it), then assesses afresh — the
+ * truest picture, since by then the other run may have finished it (docs/workflow.md § rollout › Discovery).
  */
 import { armIdKey, parseArmId } from '../arm/id';
-import type { Assessment, Verdict } from '../model/assessment';
+import { limiter } from '../azure/limit';
+import type { Assessment, Finding, Severity, Target, Verdict } from '../model/assessment';
 import type { ClusterFacts } from '../model/facts';
 import type { ClusterResult } from '../migration/result';
+import { planPath } from '../planning/path';
 import { windowSourcesFor } from './maintenance';
 import type { RolloutSpec } from './spec';
 import { assignStages } from './stages';
-import type { RolloutClusterRecord } from './store';
+import type { ClusterLocks, RolloutClusterRecord } from './store';
 
 export interface RolloutPlanSummary {
   total: number;
@@ -99,6 +107,111 @@ export function planRollout(
       discoveryFailures: failures.length,
     },
   };
+}
+
+/**
+ * The rule a cluster's own running operation raises (shared/rules/cluster.ts; aks-facts.md § Server-side errors seen
+ * in the field: AKS answers 409 OperationNotAllowed to an update while another operation runs).
+ */
+export const IN_PROGRESS_RULE = 'cluster.provisioning-state';
+
+/** ARM provisioning states of a resource whose last operation has ended; any other (Updating, Upgrading, …) is one running. */
+const ENDED_STATES = new Set(['succeeded', 'failed', 'canceled']);
+
+function operationRunning(facts: ClusterFacts): boolean {
+  const running = (state: string | undefined): boolean => state !== undefined && !ENDED_STATES.has(state.toLowerCase());
+  return running(facts.provisioningState) || facts.pools.some((p) => running(p.provisioningState));
+}
+
+const RANK: Record<Severity, number> = { blocker: 0, warning: 1, info: 2 };
+
+/**
+ * The plan for a cluster whose lock `holder` (another aksnet run) held at discovery: `ready` for its stage, with the
+ * planner's path from what was read (shared/assess.ts planFor; empty when the other run's PUT already shows), whatever
+ * the snapshot made of it — the run's own preflight, under the lock, decides. The in-progress finding is that run's
+ * doing: it becomes information naming the run. Other findings are kept as read. The rule catalog stays pure; the
+ * lock is discovery's knowledge.
+ */
+export function heldByAnotherRun(assessment: Assessment, holder: string, target: Target): Assessment {
+  const findings: Finding[] = assessment.findings
+    .map((f) =>
+      f.rule === IN_PROGRESS_RULE && f.severity === 'blocker'
+        ? {
+            ...f,
+            severity: 'info' as const,
+            message: `Another aksnet run (${holder}) holds this cluster's lock and is changing it; discovery read its work in progress, which is no blocker: ${f.message}`,
+            remediation: `Nothing to do: at this cluster's turn its migration waits for the lock, then assesses the cluster afresh (compliant if ${holder} finished it) — or ends skipped, naming the run, if the lock is still held after the wait.`,
+          }
+        : f,
+    )
+    // Blockers first, as evaluateRules orders them (Array.prototype.sort is stable: catalog order within a severity).
+    .sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+  return { ...assessment, verdict: 'ready', steps: planPath(assessment.current, target), findings };
+}
+
+export interface DiscoveryLockPorts {
+  locks: Pick<ClusterLocks, 'lockHolder'>;
+  /**
+   * Fresh facts of one cluster (the preflight's reader). Used for a cluster read mid-operation whose lock is free by
+   * the time it is asked: the operation may have been a run's that ended since (a fleet's facts take minutes to read).
+   */
+  readCluster?(clusterId: string): Promise<ClusterFacts>;
+}
+
+/** Lock look-ups (and re-reads) at once: point reads, kept from flooding the store at 10,000 clusters. */
+const LOCK_LOOKUPS_AT_ONCE = 16;
+
+/**
+ * planRollout, with the cluster locks asked about every cluster discovery would end at once (blocked or compliant; a
+ * ready cluster goes to its stage anyway, and its migration takes the lock before anything else):
+ *  - held by another run → heldByAnotherRun: to its stage, judged at its turn;
+ *  - free, blocked by an operation the facts show running → read once more and assessed afresh (a run that held it
+ *    may have finished since it was read), and the lock asked again if that still ends it;
+ *  - free otherwise → as assessed (an operation running under nobody's lock, e.g. an auto-upgrade, blocks: AKS
+ *    would refuse the update, aks-facts.md § Server-side errors seen in the field).
+ */
+export async function planRolloutWithLocks(
+  rolloutId: string,
+  spec: RolloutSpec,
+  clusters: ClusterFacts[],
+  assess: (facts: ClusterFacts) => Assessment,
+  failures: Array<{ id: string; error: string }>,
+  now: Date,
+  ports: DiscoveryLockPorts,
+): Promise<{ records: RolloutClusterRecord[]; summary: RolloutPlanSummary }> {
+  const excluded = new Set((spec.selector.excludes ?? []).map(armIdKey));
+  const entries = clusters.filter((c) => !excluded.has(armIdKey(c.id))).map((facts) => ({ facts, a: assess(facts) }));
+  const inProgress = (a: Assessment): boolean => a.findings.some((f) => f.rule === IN_PROGRESS_RULE && f.severity === 'blocker');
+  const limit = limiter(LOCK_LOOKUPS_AT_ONCE);
+  await Promise.all(
+    entries
+      .filter((e) => e.a.verdict !== 'ready')
+      .map((e) =>
+        limit(async () => {
+          let holder = await ports.locks.lockHolder(e.facts.id, now);
+          if (holder === undefined && inProgress(e.a) && ports.readCluster && operationRunning(e.facts)) {
+            try {
+              const fresh = await ports.readCluster(e.facts.id);
+              e.facts = fresh;
+              e.a = assess(fresh);
+            } catch {
+              // Keep what discovery read: blocked by the operation it saw, which is what the user should look at.
+            }
+            if (e.a.verdict !== 'ready') holder = await ports.locks.lockHolder(e.facts.id, now);
+          }
+          if (holder !== undefined) e.a = heldByAnotherRun(e.a, holder, spec.target);
+        }),
+      ),
+  );
+  const settled = new Map(entries.map((e) => [e.facts, e.a]));
+  return planRollout(
+    rolloutId,
+    spec,
+    entries.map((e) => e.facts),
+    (facts) => settled.get(facts) ?? assess(facts),
+    failures,
+    now,
+  );
 }
 
 /** The sub-orchestration instance id of a cluster in a rollout: deterministic, free of '/', readable. */

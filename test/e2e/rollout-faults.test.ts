@@ -31,6 +31,8 @@ const BLOCKED = 'fa-kubenet';
 const NAP = ['fa-nap', 'fx-nap'];
 const TWO_RG = 'rg-two';
 const TWO = ['tw-1', 'tw-2', 'tw-3', 'tw-nap'];
+const LATE_RG = 'rg-late';
+const LATE = 'late-1';
 
 const nap = { nodeProvisioningProfile: { mode: 'Auto' } } as const;
 
@@ -43,6 +45,7 @@ beforeAll(async () => {
     kubenetCluster({ name: BLOCKED, resourceGroup: RG }),
     ...['tw-1', 'tw-2', 'tw-3'].map((name) => nodeSubnetCluster({ name, resourceGroup: TWO_RG })),
     overlayCluster({ name: 'tw-nap', resourceGroup: TWO_RG, ...nap }),
+    overlayCluster({ name: LATE, resourceGroup: LATE_RG, ...nap }),
     vnet(),
     nsg(),
     // Host clock ×200, not the harness's ×1000: the first stage is paced by a small ARM write bucket (wall time), and
@@ -184,16 +187,11 @@ it('two rollouts started at once over the same clusters: each cluster is migrate
     const results = views.map((v) => v.clusters.find((c) => c.name === name));
     expect({ name, migrated: results.filter((c) => c?.result === 'migrated').length }).toEqual({ name, migrated: 1 });
     // The other run waited for the lock and then found the cluster compliant, or gave up waiting and skipped it
-    // saying who holds it, or — when its discovery read the cluster while the first run's operation was under way —
-    // left it alone as blocked, naming the running operation (seed aks-facts § Server-side errors: 409 while
-    // another operation runs). Never a second migration.
+    // saying who holds it. Never blocked: when its discovery read the cluster while the first run's operation was
+    // under way (provisioning state Updating), the lock told it that operation was the first run's (issue 5).
+    // Never a second migration.
     const other = results.find((c) => c?.result !== 'migrated');
-    const why =
-      other?.result === 'skipped'
-        ? /another run/.test(other.reason ?? '')
-        : other?.result === 'blocked'
-          ? other.findings.filter((f) => f.severity === 'blocker').map((f) => f.rule).join(',') === 'cluster.provisioning-state'
-          : other?.result === 'compliant';
+    const why = other?.result === 'skipped' ? /another run/.test(other.reason ?? '') : other?.result === 'compliant';
     expect({ name, other: other?.result, reason: other?.reason, blockers: other?.findings.filter((f) => f.severity === 'blocker').map((f) => f.rule), why }).toEqual({ name, other: other?.result, reason: other?.reason, blockers: other?.findings.filter((f) => f.severity === 'blocker').map((f) => f.rule), why: true });
     // One reimage per cluster (the data plane update, 20 simulated minutes; NAP mode changes take 3): the second run
     // never sent its own, and no two operations overlapped.
@@ -201,4 +199,60 @@ it('two rollouts started at once over the same clusters: each cluster is migrate
     expect(armCluster(h, id)).toMatchObject({ networkDataplane: 'cilium', provisioningState: 'Succeeded' });
   }
   expect(armCluster(h, clusterId('tw-nap', TWO_RG)).napMode).toBe('Auto');
+}, 180_000);
+
+it('a rollout whose discovery reads a cluster mid-operation under another run plans it, waits for that run, then finds it compliant', async () => {
+  // Started at once (above), both discoveries usually read the clusters before either run writes. Here the second
+  // rollout starts while the first run's first PUT (NAP mode Manual, before the data plane update) is under way and
+  // held open until the second rollout's plan is made: its discovery surely reads provisioning state Updating on a
+  // cluster still to be moved to Cilium — what it used to report `blocked` (cluster.provisioning-state).
+  const id = clusterId(LATE, LATE_RG);
+  const spec = (name: string, approval: boolean): string =>
+    writeSpec(name, { name, target: 'cilium', selector: { subscriptions: [SUBSCRIPTION], resourceGroups: [LATE_RG] }, stages: [{ name: 'all', maxConcurrency: 1, approval }] });
+  const world = h.sim.world;
+  const startOperation = world.startOperation;
+  let held: { id: string; endSim: number } | undefined;
+  world.startOperation = (op) => {
+    const started = startOperation.call(world, op);
+    if (!held && armIdKey(op.resourceId) === armIdKey(id) && !op.competing) {
+      started.endSim = Number.POSITIVE_INFINITY;
+      held = started;
+    }
+    return started;
+  };
+  try {
+    const startA = await aksnet(['rollout', 'start', '--spec', spec('late-a', false), '--no-wait', '--query', 'id', '-o', 'tsv'], backendEnv(h), specDir);
+    expect({ code: startA.code, stderr: startA.stderr }).toEqual({ code: 0, stderr: '' });
+    const a = startA.stdout.trim();
+    for (const until = Date.now() + 60_000; !held && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    if (!held) throw new Error(`the first run wrote nothing to ${LATE} within 60 s`);
+    expect(armCluster(h, id)).toMatchObject({ provisioningState: 'Updating', napMode: 'Manual', networkDataplane: 'azure' });
+
+    // The second rollout's stage asks for approval: it waits for it only if discovery put the cluster in the stage
+    // (a cluster recorded blocked or compliant leaves the stage empty, and the rollout completes at once).
+    const startB = await aksnet(['rollout', 'start', '--spec', spec('late-b', true), '--no-wait', '--query', 'id', '-o', 'tsv'], backendEnv(h), specDir);
+    expect({ code: startB.code, stderr: startB.stderr }).toEqual({ code: 0, stderr: '' });
+    const b = startB.stdout.trim();
+    const gate = parseJson<RolloutView>(await aksnet(['rollout', 'wait', '--id', b, '--until', 'waitingForApproval', '--timeout', '60', '-o', 'json'], backendEnv(h), specDir));
+    expect({ status: gate.status, late: gate.clusters.find((c) => c.name === LATE)?.result }).toEqual({ status: 'waitingForApproval', late: 'pending' });
+
+    // Let the first run go on; the second run's migration waits for its lock, then assesses the cluster afresh.
+    held.endSim = world.clock.now();
+    expect((await aksnet(['rollout', 'approve', '--id', b, '--stage', 'all'], backendEnv(h), specDir)).code).toBe(0);
+    const [viewA, viewB] = await Promise.all(
+      [a, b].map(async (rid) => parseJson<RolloutView>(await aksnet(['rollout', 'wait', '--id', rid, '--timeout', '120', '-o', 'json'], backendEnv(h), specDir))),
+    );
+    expect([viewA.status, viewB.status]).toEqual(['completed', 'completed']);
+    expect(viewA.clusters.find((c) => c.name === LATE)).toMatchObject({ result: 'migrated', error: null });
+    expect(viewB.clusters.find((c) => c.name === LATE)).toMatchObject({ result: 'compliant', error: null });
+    // One reimage (the first run's; the NAP PUT held open above lasted as long as one, so it is left out), no two
+    // operations at once, NAP back to Auto.
+    const heldId = held.id;
+    expect({ reimages: reimages(id).filter((op) => op.id !== heldId).length, overlaps: overlapping(operationsOn(h, id)) }).toEqual({ reimages: 1, overlaps: [] });
+    expect(armCluster(h, id)).toMatchObject({ networkDataplane: 'cilium', napMode: 'Auto', provisioningState: 'Succeeded' });
+  } finally {
+    world.startOperation = startOperation;
+    // Never leave the operation open past the test.
+    if (held && held.endSim === Number.POSITIVE_INFINITY) held.endSim = world.clock.now();
+  }
 }, 180_000);
