@@ -49,6 +49,17 @@ export function defaultResultsDb(db: string | undefined): string | undefined {
 }
 
 /**
+ * The app settings the host adds: where results go, and the clock scale the app tells the simulator (so an
+ * operation's Retry-After comes in the host's seconds, docs/simulator.md; without it the app polls as if on wall time).
+ */
+export function hostAppSettings(resultsDb: string | undefined, clockScale: number | undefined): Record<string, string> {
+  return {
+    ...(resultsDb ? { [RESULTS_DB_SETTING]: resultsDb } : {}),
+    ...(clockScale !== undefined && clockScale !== 1 ? { AKSNET_CLOCK_SCALE: String(clockScale) } : {}),
+  };
+}
+
+/**
  * Starts the host and prints the ready line. Resolves with the running host and a promise that
  * settles when SIGINT/SIGTERM stopped it (the caller exits after `stopped`).
  */
@@ -67,7 +78,7 @@ export async function hostStartCommand(options: HostStartOptions, io: CommandIo)
     maxConcurrentActivities,
     functionKey: options.functionKey,
     log,
-    ...(resultsDb ? { env: { [RESULTS_DB_SETTING]: resultsDb } } : {}),
+    env: hostAppSettings(resultsDb, clockScale),
   });
   io.stdout.write(
     JSON.stringify({

@@ -16,7 +16,8 @@ import { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
-import { resolveArmTarget, type ArmTarget, type TargetOptions } from './target';
+import { CLOCK_SCALE_HEADER } from './clockHeader';
+import { GatewayConfigError, resolveArmTarget, type ArmTarget, type TargetOptions } from './target';
 import { simulatorCredential } from './credential';
 import { ArmPacer, ARM_THROTTLING_MODEL, type PacingOptions } from './pacing';
 
@@ -74,8 +75,24 @@ export interface AzureClientsOptions extends TargetOptions {
   clockScale?: number;
 }
 
-/** The request header naming the caller's clock scale (sim/arm/containerService.ts reads it). */
-export const CLOCK_SCALE_HEADER = 'x-aksnet-clock-scale';
+export { CLOCK_SCALE_HEADER };
+
+/** AKSNET_ARM_PACING: 'on' (default) or 'off'; anything else is a one-line error, never a silent default. */
+export function armPacingFromEnv(env: NodeJS.ProcessEnv): 'on' | 'off' {
+  const raw = env.AKSNET_ARM_PACING?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'on') return 'on';
+  if (raw === 'off') return 'off';
+  throw new GatewayConfigError(`AKSNET_ARM_PACING='${env.AKSNET_ARM_PACING}' is not 'on' or 'off': unset it (pacing on) or set it to 'off' for a simulator without throttling under a compressed clock`);
+}
+
+/** AKSNET_CLOCK_SCALE: a positive number (default 1); anything else is a one-line error, never a silent default. */
+export function clockScaleFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.AKSNET_CLOCK_SCALE?.trim();
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new GatewayConfigError(`AKSNET_CLOCK_SCALE='${env.AKSNET_CLOCK_SCALE}' is not a positive number: set it to the local host's clock scale (1/timeScale of the simulator), or unset it`);
+  return n;
+}
 
 function clockScalePolicy(scale: number): PipelinePolicy {
   return {
@@ -177,10 +194,10 @@ export function createAzureClients(options: AzureClientsOptions = {}): AzureClie
   const counter = countingPolicy(stats);
   // AKSNET_ARM_PACING=off: the app's clients (functions/dependencies.ts) against a simulator whose throttling is off
   // under a compressed clock (bench/rollout.ts): wall-clock buckets would pace simulated time clockScale× too tightly.
-  const pacingOff = options.pacing === false || (options.pacing === undefined && process.env.AKSNET_ARM_PACING?.trim().toLowerCase() === 'off');
+  const pacingOff = options.pacing === false || (options.pacing === undefined && armPacingFromEnv(process.env) === 'off');
   const pacing = pacingOff ? undefined : new ArmPacer(options.pacing || ARM_THROTTLING_MODEL);
-  const clockScale = target.kind === 'simulator' ? (options.clockScale ?? Number(process.env.AKSNET_CLOCK_SCALE ?? 1)) : 1;
-  const clockPolicies = Number.isFinite(clockScale) && clockScale > 0 && clockScale !== 1 ? [{ policy: clockScalePolicy(clockScale), position: 'perCall' as const }] : [];
+  const clockScale = target.kind === 'simulator' ? (options.clockScale ?? clockScaleFromEnv(process.env)) : 1;
+  const clockPolicies = clockScale !== 1 ? [{ policy: clockScalePolicy(clockScale), position: 'perCall' as const }] : [];
   const coreOptions = {
     endpoint: target.endpoint,
     agent: httpsAgent,

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import yaml from 'js-yaml';
 import type { AgentPoolProfile, ManagedClusterProperties, ManagedClusterResource } from '../../shared/model/arm';
 import { armIdKey, managedClusterId } from '../../shared/arm/id';
+import { CLOCK_SCALE_HEADER } from '../../shared/azure/clockHeader';
 import type { ClusterRecord } from '../aks/cluster';
 import { kubeOf, kubeTokenOf, newETag, pools, props, reconcileAfterNetworkChange, reimageAll, scalePool } from '../aks/cluster';
 import { compareVersions, dataplaneOf, ipamOf, napOf, policyOf } from '../aks/modes';
@@ -217,11 +218,8 @@ function lroHeaders(req: SimRequest, ctx: ContainerServiceContext, op: SimOperat
   };
 }
 
-/**
- * The header a client sends to say its timers run this many times faster than wall time (the local host's clock
- * scale, AKSNET_CLOCK_SCALE): the operation's `Retry-After` is then counted in that clock's seconds.
- */
-export const CLIENT_CLOCK_SCALE_HEADER = 'x-aksnet-clock-scale';
+/** The header a client sends to say its timers run this many times faster than wall time (shared/azure/clockHeader.ts). */
+export const CLIENT_CLOCK_SCALE_HEADER = CLOCK_SCALE_HEADER;
 
 /**
  * ARM asks for a poll every ~15 s (simulated time). A client on the wall clock (the SDK's LRO poller) gets it scaled

@@ -61,6 +61,7 @@ const FORBIDDEN_ROLES: Record<string, string> = {
 const LOCAL_ONLY_SETTINGS: Record<string, string> = {
   AKSNET_ARM_ENDPOINT: 'points the gateway at the simulator (docs/gateway.md); unset in Azure means real ARM',
   AKSNET_CA_CERT: "the simulator's CA certificate; Azure endpoints use public CAs",
+  AKSNET_ARM_PACING: "turns the gateway's ARM pacing off for a simulator without throttling under a compressed clock (bench/rollout.ts); real ARM keeps pacing",
   AKSNET_CLOCK_SCALE: "the local host's durable clock scale, sent to the simulator only (shared/azure/clients.ts); real ARM runs on wall time",
   AKSNET_RESULTS_DB:
     "SQLite file of the local host's result store, cluster locks and decisions; a file on a Flex Consumption instance is per-instance and ephemeral, so Azure uses Table storage (AKSNET_TABLE_ENDPOINT) instead",

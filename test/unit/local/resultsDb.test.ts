@@ -4,7 +4,7 @@
  * lost the plan).
  */
 import * as path from 'node:path';
-import { defaultResultsDb } from '../../../local/main';
+import { defaultResultsDb, hostAppSettings } from '../../../local/main';
 
 describe('defaultResultsDb', () => {
   it('puts the results beside a task hub file', () => {
@@ -16,5 +16,16 @@ describe('defaultResultsDb', () => {
   it('has none for an in-memory task hub', () => {
     expect(defaultResultsDb(undefined)).toBeUndefined();
     expect(defaultResultsDb(':memory:')).toBeUndefined();
+  });
+});
+
+describe('hostAppSettings', () => {
+  it('tells the app the clock scale, so the simulator answers Retry-After in host seconds', () => {
+    expect(hostAppSettings('/tmp/hub.results.db', 1000)).toEqual({ AKSNET_RESULTS_DB: '/tmp/hub.results.db', AKSNET_CLOCK_SCALE: '1000' });
+  });
+
+  it('adds nothing for the wall clock or an in-memory store', () => {
+    expect(hostAppSettings(undefined, 1)).toEqual({});
+    expect(hostAppSettings(undefined, undefined)).toEqual({});
   });
 });
