@@ -5,6 +5,7 @@
  * single process use {@link MemoryDecisionStore}.
  */
 import { armIdKey } from '../arm/id';
+import { limiter } from '../azure/limit';
 import type { ClusterResult } from '../migration/result';
 import type { ResultStore } from '../rollout/store';
 import type { Decision, RemediationAction } from './decide';
@@ -66,13 +67,21 @@ export interface DecisionStore {
   releaseStart(instanceId: string, holder: string): Promise<void>;
 }
 
+/** Result look-ups of one page at once: a page holds up to 1,000 decisions, one query each, not one after another. */
+const RESULT_READS = 16;
+
 /** Adds the migration result (kept in `results` under the instance id) to each `migrate` decision of a page. */
 export async function withMigrationResults(page: DecisionPage, results: Pick<ResultStore, 'listClusters'>): Promise<DecisionPage> {
-  for (const item of page.items) {
-    if (item.action !== 'migrate' || !item.instanceId) continue;
-    const result = (await results.listClusters(item.instanceId, { limit: 1 })).items[0]?.result;
-    if (result) item.migration = result;
-  }
+  const read = limiter(RESULT_READS);
+  await Promise.all(
+    page.items.map(async (item) => {
+      if (item.action !== 'migrate' || !item.instanceId) return;
+      const instanceId = item.instanceId;
+      // Each look-up writes its own decision: the answers line up whatever order they arrive in.
+      const result = (await read(() => results.listClusters(instanceId, { limit: 1 }))).items[0]?.result;
+      if (result) item.migration = result;
+    }),
+  );
   return page;
 }
 

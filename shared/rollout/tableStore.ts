@@ -16,12 +16,19 @@
  *   transaction: 'id:' + escapeKey(rolloutId) (its create fails with 409 once registered: the first
  *   registration wins) and 'at:' + newestFirstKey(createdAt, rolloutId), whose ascending RowKey order is newest
  *   first, so a page of the list is one range scan of the partition.
+ *   Partitions '~stage~' + stageIndex + '~' + escapeKey(rolloutId) ('~' cannot occur in an escaped id, so the
+ *   name splits one way) order a stage: one row per cluster of the stage, RowKey = its position in the stage
+ *   (0-based, zero-padded: the same as its `order` for plans from shared/rollout/discovery.ts), with the cluster's
+ *   results RowKey. A batch is one range scan of it (`RowKey ge <offset>`, `limit` rows) and point reads of
+ *   those clusters, instead of reading every row of the stage per batch. savePlan writes them after the plan
+ *   rows; a rollout stored before them has none, and its batches fall back to scanning the stage.
  * Locks table: PartitionKey = orderedKey(armIdKey(clusterId)), RowKey 'lock'; leases with conditional writes
  * (shared/storage/tableLease.ts), so two instances never both hold one cluster.
  */
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import { armIdKey } from '../arm/id';
+import { limiter } from '../azure/limit';
 import type { ClusterOutcome, ClusterResult } from '../migration/result';
 import { escapeKey, orderedKey, statusOf } from '../storage/tableKeys';
 import { ensureTables } from '../storage/tables';
@@ -74,6 +81,19 @@ const LOCK_ROW = 'lock';
 const MAX_BATCH_OPS = 100;
 const MAX_BATCH_BYTES = 3 * 1024 * 1024;
 const SAVE_PLAN_ATTEMPTS = 3;
+/** Positions up to 10^10 - 1 (a rollout is far smaller); fixed width so that RowKey order is numeric order. */
+const POSITION_DIGITS = 10;
+/** Point reads of a batch's clusters at once: enough to hide latency, few enough not to flood the account. */
+const BATCH_READS = 16;
+
+/** The partition that orders one stage of a rollout (see the header). */
+function stagePartition(rolloutId: string, stageIndex: number): string {
+  return `~stage~${stageIndex}~${escapeKey(rolloutId)}`;
+}
+
+function positionKey(position: number): string {
+  return String(position).padStart(POSITION_DIGITS, '0');
+}
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
@@ -160,11 +180,11 @@ export class TableResultStore implements ResultStore, ClusterLocks {
     return { outcome: result.result, ...packJson('result', result, `the result of ${result.clusterId}`) };
   }
 
-  /** RowKey → outcome ('' = pending) of every cluster already stored for the rollout. */
-  private async existing(partitionKey: string): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const rows = (await this.tables()).results.listEntities<{ outcome?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey', 'outcome'] } });
-    for await (const row of rows) out.set(row.rowKey as string, row.outcome ?? '');
+  /** RowKey → outcome ('' = pending), stage (-1 = none) and order of every cluster already stored for the rollout. */
+  private async existing(partitionKey: string): Promise<Map<string, { outcome: string; stageIndex: number; ord: number }>> {
+    const out = new Map<string, { outcome: string; stageIndex: number; ord: number }>();
+    const rows = (await this.tables()).results.listEntities<{ outcome?: string; stageIndex?: number; ord?: number }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey', 'outcome', 'stageIndex', 'ord'] } });
+    for await (const row of rows) out.set(row.rowKey as string, { outcome: row.outcome ?? '', stageIndex: row.stageIndex ?? -1, ord: row.ord ?? -1 });
     return out;
   }
 
@@ -172,16 +192,18 @@ export class TableResultStore implements ResultStore, ClusterLocks {
     const partitionKey = TableResultStore.partition(rolloutId);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.writePlan(partitionKey, records);
+        await this.writePlan(rolloutId, partitionKey, records);
         return;
       } catch (err) {
-        // A concurrent savePlan created (409) a row this one meant to create: read again and merge instead.
-        if (statusOf(err) !== 409 || attempt >= SAVE_PLAN_ATTEMPTS) throw err;
+        // A concurrent savePlan created (409) a row this one meant to create, or removed (404) a stage position
+        // this one meant to remove: read again and merge instead.
+        const status = statusOf(err);
+        if ((status !== 409 && status !== 404) || attempt >= SAVE_PLAN_ATTEMPTS) throw err;
       }
     }
   }
 
-  private async writePlan(partitionKey: string, records: RolloutClusterRecord[]): Promise<void> {
+  private async writePlan(rolloutId: string, partitionKey: string, records: RolloutClusterRecord[]): Promise<void> {
     const existing = await this.existing(partitionKey);
     const batches: TransactionAction[][] = [];
     let batch: TransactionAction[] = [];
@@ -190,7 +212,7 @@ export class TableResultStore implements ResultStore, ClusterLocks {
     const byRow = new Map<string, RolloutClusterRecord>();
     for (const r of records) byRow.set(orderedKey(armIdKey(r.clusterId)), r);
     for (const [rowKey, r] of byRow) {
-      const outcome = existing.get(rowKey);
+      const outcome = existing.get(rowKey)?.outcome;
       const props = { partitionKey, rowKey, ...TableResultStore.planProps(r) };
       // Keep a result already written: a re-run of discovery must not erase what happened.
       const action: TransactionAction =
@@ -209,18 +231,91 @@ export class TableResultStore implements ResultStore, ClusterLocks {
     if (batch.length) batches.push(batch);
     const { results } = await this.tables();
     for (const b of batches) await results.submitTransaction(b);
+    // The plan rows first: a position row never names a cluster whose row is not written yet.
+    await this.writeStagePositions(rolloutId, existing, byRow);
+  }
+
+  /**
+   * Rewrites the position rows of every stage this save touches (a cluster's new stage and, if it moved, its old
+   * one) from the rollout's clusters after the save: positions 0..n-1 by (order, RowKey) — the order the old
+   * stage scan sorted in — then removes positions n.. left by a stage that shrank. Idempotent: saving the same
+   * plan again reads the positions and writes nothing. One partition per stage, at most 100 operations per
+   * transaction.
+   */
+  private async writeStagePositions(
+    rolloutId: string,
+    existing: Map<string, { outcome: string; stageIndex: number; ord: number }>,
+    saved: Map<string, RolloutClusterRecord>,
+  ): Promise<void> {
+    const touched = new Set<number>();
+    const after = new Map<string, { stageIndex: number; ord: number }>();
+    for (const [rowKey, e] of existing) after.set(rowKey, { stageIndex: e.stageIndex, ord: e.ord });
+    for (const [rowKey, r] of saved) {
+      const before = existing.get(rowKey);
+      if (before && before.stageIndex >= 0) touched.add(before.stageIndex);
+      const stageIndex = r.stageIndex ?? -1;
+      if (stageIndex >= 0) touched.add(stageIndex);
+      after.set(rowKey, { stageIndex, ord: r.order ?? -1 });
+    }
+    if (touched.size === 0) return;
+    const members = new Map<number, Array<{ rowKey: string; ord: number }>>([...touched].map((s) => [s, []]));
+    for (const [rowKey, a] of after) members.get(a.stageIndex)?.push({ rowKey, ord: a.ord });
+    const { results } = await this.tables();
+    for (const [stageIndex, list] of members) {
+      const partitionKey = stagePartition(rolloutId, stageIndex);
+      list.sort((a, b) => a.ord - b.ord || (a.rowKey < b.rowKey ? -1 : 1));
+      // The stage's position rows as stored: a re-saved plan rewrites only the positions that changed, and
+      // deletes only rows that are there (a delete of a missing row fails its whole transaction).
+      const stored = new Map<string, string>();
+      const rows = results.listEntities<{ cluster?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey', 'cluster'] } });
+      for await (const row of rows) stored.set(row.rowKey as string, row.cluster ?? '');
+      const actions: TransactionAction[] = [];
+      list.forEach((m, i) => {
+        const rowKey = positionKey(i);
+        if (stored.get(rowKey) !== m.rowKey) actions.push(['upsert', { partitionKey, rowKey, cluster: m.rowKey }, 'Replace']);
+        stored.delete(rowKey);
+      });
+      // Positions past the new end: the stage lost clusters to another stage.
+      for (const rowKey of stored.keys()) actions.push(['delete', { partitionKey, rowKey }]);
+      for (let i = 0; i < actions.length; i += MAX_BATCH_OPS) await results.submitTransaction(actions.slice(i, i + MAX_BATCH_OPS));
+    }
   }
 
   async loadStageBatch(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<RolloutClusterRecord[]> {
     const partitionKey = TableResultStore.partition(rolloutId);
     const { results } = await this.tables();
-    // Table storage sorts by key only: read the stage's (RowKey, ord) pairs — small rows — order them, then
-    // fetch just the batch's rows.
+    const positions = stagePartition(rolloutId, stageIndex);
+    const wanted: string[] = [];
+    if (limit > 0) {
+      const rows = results.listEntities<{ cluster: string }>({ queryOptions: { filter: odata`PartitionKey eq ${positions} and RowKey ge ${positionKey(Math.max(0, offset))}`, select: ['cluster'] } });
+      for await (const page of rows.byPage({ maxPageSize: Math.min(limit, 1000) })) {
+        wanted.push(...page.map((r) => r.cluster));
+        if (wanted.length >= limit) break;
+      }
+    }
+    if (wanted.length === 0 && limit > 0) {
+      // Nothing at this position: past the stage's end, or a rollout stored before position rows existed.
+      const any = results.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${positions}`, select: ['RowKey'] } }).byPage({ maxPageSize: 1 });
+      const first = await any.next();
+      if (first.done || first.value.length === 0) return this.scanStageBatch(results, partitionKey, stageIndex, offset, limit);
+    }
+    const read = limiter(BATCH_READS);
+    const full = await Promise.all(wanted.slice(0, limit).map((rowKey) => read(() => results.getEntity<Record<string, unknown>>(partitionKey, rowKey))));
+    return full.map(TableResultStore.toRecord);
+  }
+
+  /**
+   * The batch of a rollout saved before the stage position rows: Table storage sorts by key only, so read the
+   * stage's (RowKey, ord) pairs — small rows — order them, then fetch just the batch's rows. Every call reads the
+   * whole stage; saving the plan again writes the position rows.
+   */
+  private async scanStageBatch(results: TableClient, partitionKey: string, stageIndex: number, offset: number, limit: number): Promise<RolloutClusterRecord[]> {
     const keys: Array<{ rowKey: string; ord: number }> = [];
     const rows = results.listEntities<{ ord: number }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and stageIndex eq ${stageIndex}`, select: ['RowKey', 'ord'] } });
     for await (const row of rows) keys.push({ rowKey: row.rowKey as string, ord: row.ord });
     const wanted = keys.sort((a, b) => a.ord - b.ord || (a.rowKey < b.rowKey ? -1 : 1)).slice(offset, offset + limit);
-    const full = await Promise.all(wanted.map((k) => results.getEntity<Record<string, unknown>>(partitionKey, k.rowKey)));
+    const read = limiter(BATCH_READS);
+    const full = await Promise.all(wanted.map((k) => read(() => results.getEntity<Record<string, unknown>>(partitionKey, k.rowKey))));
     return full.map(TableResultStore.toRecord);
   }
 

@@ -7,8 +7,10 @@
  * - AKSNET_TABLE_ENDPOINT: https://<account>.table.core.windows.net — identity-based (DefaultAzureCredential,
  *   which picks the user-assigned identity named by AZURE_CLIENT_ID, as shared/azure does): the account has
  *   shared keys disabled.
- * - AKSNET_TABLE_CONNECTION_STRING: development only (Azurite); a connection string carries an account key.
+ * - AKSNET_TABLE_CONNECTION_STRING: development only (Azurite); a connection string carries an account key, so
+ *   it may use http only towards this machine (Azurite's UseDevelopmentStorage=true is http://127.0.0.1:10002).
  * - AKSNET_RESULTS_TABLE, AKSNET_LOCKS_TABLE, AKSNET_DECISIONS_TABLE: table names (defaults below).
+ * The first two are one or the other: both set is refused rather than one silently winning.
  */
 import { TableClient, type TableServiceClientOptions as TableClientOptions } from '@azure/data-tables';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
@@ -41,6 +43,40 @@ function isLoopback(url: URL): boolean {
 }
 
 /**
+ * Whether a connection string's Table endpoint is http (then the SDK must be allowed an insecure connection),
+ * refusing http to anything but this machine: the account key signs every request, and over plain http to
+ * another host the request is readable on the way. Hand-parsed (key=value pairs separated by ';', a value may
+ * contain '=') because the SDK does not export its parser; the SDK still parses it for real when building the
+ * client. Where the string names no TableEndpoint the SDK builds one from DefaultEndpointsProtocol, AccountName
+ * and EndpointSuffix (a remote account), or UseDevelopmentStorage=true means Azurite on 127.0.0.1.
+ */
+function connectionStringIsHttp(cs: string): boolean {
+  const parts = new Map<string, string>();
+  for (const part of cs.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) parts.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  if (parts.get('usedevelopmentstorage')?.toLowerCase() === 'true') return true;
+  const refuse = (where: string): never => {
+    throw new Error(`${TABLE_CONNECTION_STRING_SETTING} uses http to ${where}: http only for an emulator on 127.0.0.1 (UseDevelopmentStorage=true); use https, or ${TABLE_ENDPOINT_SETTING} with the identity`);
+  };
+  const endpoint = parts.get('tableendpoint');
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new Error(`${TABLE_CONNECTION_STRING_SETTING} has a TableEndpoint '${endpoint}' that is not a URL: use e.g. TableEndpoint=http://127.0.0.1:10002/devstoreaccount1`);
+    }
+    if (url.protocol !== 'http:') return false;
+    if (!isLoopback(url)) refuse(url.host);
+    return true;
+  }
+  if (parts.get('defaultendpointsprotocol')?.toLowerCase() === 'http') refuse(`account '${parts.get('accountname') ?? ''}'`);
+  return false;
+}
+
+/**
  * The tables from the app settings, or undefined when neither AKSNET_TABLE_ENDPOINT nor
  * AKSNET_TABLE_CONNECTION_STRING is set (the caller then uses SQLite). `credential` replaces
  * DefaultAzureCredential (tests).
@@ -49,6 +85,7 @@ export function tablesFromSettings(env: NodeJS.ProcessEnv, credential?: TokenCre
   const endpoint = env[TABLE_ENDPOINT_SETTING]?.trim();
   const connectionString = env[TABLE_CONNECTION_STRING_SETTING]?.trim();
   if (!endpoint && !connectionString) return undefined;
+  if (endpoint && connectionString) throw new Error(`set ${TABLE_ENDPOINT_SETTING} or ${TABLE_CONNECTION_STRING_SETTING}, not both`);
   const names = {
     results: tableName(env, RESULTS_TABLE_SETTING, DEFAULT_TABLE_NAMES.results),
     locks: tableName(env, LOCKS_TABLE_SETTING, DEFAULT_TABLE_NAMES.locks),
@@ -72,8 +109,8 @@ export function tablesFromSettings(env: NodeJS.ProcessEnv, credential?: TokenCre
     make = (name) => new TableClient(base, name, cred, options);
   } else {
     const cs = connectionString as string;
-    // Azurite speaks http; the SDK refuses http unless told (only ever for a dev connection string).
-    const options: TableClientOptions = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(cs) || /UseDevelopmentStorage=true/i.test(cs) ? { allowInsecureConnection: true } : {};
+    // Azurite speaks http; the SDK refuses http unless told (only ever to this machine: connectionStringIsHttp).
+    const options: TableClientOptions = connectionStringIsHttp(cs) ? { allowInsecureConnection: true } : {};
     make = (name) => {
       try {
         return TableClient.fromConnectionString(cs, name, options);

@@ -21,7 +21,7 @@ import { TableResultStore } from '../../shared/rollout/tableStore';
 import { openSqlite } from '../../shared/storage/sqlite';
 import { ensureTables, tablesFromSettings } from '../../shared/storage/tables';
 import { clusterId } from '../support/arm';
-import { startAzuriteTable, type AzuriteTable } from '../support/azurite';
+import { DEV_KEY, startAzuriteTable, type AzuriteTable } from '../support/azurite';
 
 let azurite: AzuriteTable;
 beforeAll(async () => {
@@ -112,6 +112,8 @@ function record(i: number, stageIndex?: number, rolloutId = 'r1'): RolloutCluste
   };
 }
 
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
 const result = (id: string, outcome: 'migrated' | 'failed', correlationIds: string[] = []): ClusterResult => ({
   clusterId: id,
   result: outcome,
@@ -183,6 +185,31 @@ describe.each(resultBackends)('%s', (_name, backend) => {
     expect(batch[0].result?.result).toBe('migrated');
     expect((await store.loadStageBatch('r1', 0, 0, 10)).map((r) => r.name)).toEqual(['aks-0', 'aks-1', 'aks-2']);
     expect(await store.loadStageBatch('r1', 1, 10, 5)).toEqual([]);
+  });
+
+  it('loads stage batches at any position after a re-saved plan moves clusters between stages', async () => {
+    const store = b.open();
+    // Orders 0..n-1 per stage, as discovery plans them; 230 clusters: more than two transactions per stage.
+    const stage = (ids: number[], stageIndex: number) => ids.map((i, order) => ({ ...record(i, stageIndex), order }));
+    const first = [...stage(range(0, 180), 0), ...stage(range(180, 230), 1)];
+    await store.savePlan('r1', first);
+    expect((await store.loadStageBatch('r1', 0, 95, 10)).map((r) => r.name)).toEqual(range(95, 105).map((i) => `aks-${i}`));
+    // Saved again: clusters 150..179 move to the front of stage 1, stage 0 shrinks to 150.
+    await store.saveResult('r1', result(record(160).clusterId, 'migrated'));
+    await store.savePlan('r1', [...stage(range(0, 150), 0), ...stage([...range(150, 180), ...range(180, 230)], 1)]);
+    const all0: string[] = [];
+    for (let offset = 0; ; offset += 40) {
+      const batch = await store.loadStageBatch('r1', 0, offset, 40);
+      if (!batch.length) break;
+      all0.push(...batch.map((r) => r.name));
+    }
+    expect(all0).toEqual(range(0, 150).map((i) => `aks-${i}`));
+    const moved = await store.loadStageBatch('r1', 1, 5, 10);
+    expect(moved.map((r) => [r.name, r.stageIndex])).toEqual(range(155, 165).map((i) => [`aks-${i}`, 1]));
+    expect(moved[5].result?.result).toBe('migrated');
+    expect((await store.loadStageBatch('r1', 1, 75, 10)).map((r) => r.name)).toEqual(range(225, 230).map((i) => `aks-${i}`));
+    expect(await store.loadStageBatch('r1', 0, 150, 10)).toEqual([]);
+    expect(await store.loadStageBatch('r1', 2, 0, 10)).toEqual([]);
   });
 
   it('keeps rollouts apart, including rollout ids with characters Table keys forbid', async () => {
@@ -332,6 +359,69 @@ describe('SqliteResultStore on a results file from before the rollout index', ()
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('TableResultStore stage batches', () => {
+  /** The results table through a client that counts the rows its queries bring back (what a batch costs). */
+  function countingClient(name: string): { client: TableClient; rowsRead: () => number } {
+    let rows = 0;
+    const client = TableClient.fromConnectionString(azurite.connectionString, name, {
+      allowInsecureConnection: true,
+      additionalPolicies: [
+        {
+          position: 'perCall',
+          policy: {
+            name: 'countRows',
+            sendRequest: async (req, next) => {
+              const res = await next(req);
+              // A query answers {"value": [...]}; a point read answers one entity (counted as one row).
+              if (req.method === 'GET' && res.bodyAsText) {
+                const body = JSON.parse(res.bodyAsText) as { value?: unknown[] };
+                rows += Array.isArray(body.value) ? body.value.length : 1;
+              }
+              return res;
+            },
+          },
+        },
+      ],
+    });
+    return { client, rowsRead: () => rows };
+  }
+
+  it('reads only the batch it loads, not the whole stage', async () => {
+    const tables = await freshTables();
+    const counted = countingClient(tables.results.tableName);
+    const store = new TableResultStore({ results: counted.client, locks: tables.locks });
+    await store.savePlan('r1', range(0, 1500).map((i) => ({ ...record(i, 0), order: i })));
+    const before = counted.rowsRead();
+    const batch = await store.loadStageBatch('r1', 0, 1400, 50);
+    expect(batch.map((r) => r.order)).toEqual(range(1400, 1450));
+    // 50 position rows and 50 records; the scan read all 1,500 rows of the stage for every batch.
+    expect(counted.rowsRead() - before).toBeLessThanOrEqual(100);
+  });
+
+  it('falls back to scanning the stage for a rollout saved before position rows, until its plan is saved again', async () => {
+    const tables = await freshTables();
+    const store = new TableResultStore(tables);
+    const plan = range(0, 120).map((i) => record(i, i % 2));
+    await store.savePlan('r/old', plan);
+    // What a store written before this change holds: the plan rows, no '~stage~' position partitions.
+    const positions = tables.results.listEntities({ queryOptions: { filter: "PartitionKey ge '~stage~' and PartitionKey lt '~stage~~'", select: ['PartitionKey', 'RowKey'] } });
+    const old: Array<[string, string]> = [];
+    for await (const row of positions) old.push([row.partitionKey as string, row.rowKey as string]);
+    expect(old).toHaveLength(120);
+    for (const [pk, rk] of old) await tables.results.deleteEntity(pk, rk);
+    const legacy = await store.loadStageBatch('r/old', 1, 10, 5);
+    expect(legacy.map((r) => r.order)).toEqual([21, 23, 25, 27, 29]);
+    expect(await store.loadStageBatch('r/old', 1, 60, 5)).toEqual([]);
+    // A re-save (discovery run again) writes them, and the batches read the same clusters.
+    await store.savePlan('r/old', plan);
+    const rows = tables.results.listEntities({ queryOptions: { filter: "PartitionKey ge '~stage~' and PartitionKey lt '~stage~~'", select: ['RowKey'] } });
+    let n = 0;
+    for await (const _row of rows) n++;
+    expect(n).toBe(120);
+    expect((await store.loadStageBatch('r/old', 1, 10, 5)).map((r) => r.order)).toEqual([21, 23, 25, 27, 29]);
   });
 });
 
@@ -586,5 +676,27 @@ describe('store choice from the app settings (functions/dependencies.ts)', () =>
     );
     expect(() => decisionStoreFromSettings({ AKSNET_TABLE_CONNECTION_STRING: 'nonsense' })).toThrow(/^AKSNET_TABLE_CONNECTION_STRING is not a usable connection string \(.*\): use Azurite's, e.g. UseDevelopmentStorage=true$/);
     expect(resultStoreFromSettings({ AKSNET_TABLE_ENDPOINT: 'https://aksnetstore.table.core.windows.net/' }).constructor.name).toBe('TableResultStore');
+  });
+
+  it('refuses both table settings at once, and an account key sent over http to another machine, in one line each', async () => {
+    expect(() => tablesFromSettings({ AKSNET_TABLE_ENDPOINT: 'https://aksnetstore.table.core.windows.net', AKSNET_TABLE_CONNECTION_STRING: azurite.connectionString })).toThrow(
+      /^set AKSNET_TABLE_ENDPOINT or AKSNET_TABLE_CONNECTION_STRING, not both$/,
+    );
+    const key = `AccountName=aksnetstore;AccountKey=${Buffer.from('not-a-real-key').toString('base64')}`;
+    expect(() => tablesFromSettings({ AKSNET_TABLE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;${key};TableEndpoint=http://aksnetstore.table.core.windows.net/` })).toThrow(
+      /^AKSNET_TABLE_CONNECTION_STRING uses http to aksnetstore\.table\.core\.windows\.net: http only for an emulator on 127\.0\.0\.1/,
+    );
+    expect(() => tablesFromSettings({ AKSNET_TABLE_CONNECTION_STRING: `DefaultEndpointsProtocol=http;${key};EndpointSuffix=core.windows.net` })).toThrow(
+      /^AKSNET_TABLE_CONNECTION_STRING uses http to account 'aksnetstore': /,
+    );
+    expect(() => tablesFromSettings({ AKSNET_TABLE_CONNECTION_STRING: `${key};TableEndpoint=not a url` })).toThrow(/^AKSNET_TABLE_CONNECTION_STRING has a TableEndpoint 'not a url' that is not a URL/);
+    // Https to the account, Azurite's well-known strings and the test's own (http to 127.0.0.1) all build clients.
+    expect(tablesFromSettings({ AKSNET_TABLE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;${key};EndpointSuffix=core.windows.net` })?.results.url).toMatch(/^https:\/\/aksnetstore\.table\.core\.windows\.net/);
+    expect(tablesFromSettings({ AKSNET_TABLE_CONNECTION_STRING: 'UseDevelopmentStorage=true' })?.results.url).toMatch(/^http:\/\/127\.0\.0\.1:10002\/devstoreaccount1/);
+    expect(tablesFromSettings({ AKSNET_TABLE_CONNECTION_STRING: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;` })?.results.url).toMatch(/^http:\/\/127\.0\.0\.1:10002\//);
+    const viaAzurite = tablesFromSettings({ AKSNET_TABLE_CONNECTION_STRING: azurite.connectionString, AKSNET_RESULTS_TABLE: `cs${randomBytes(3).toString('hex')}` });
+    await viaAzurite?.results.createTable();
+    await viaAzurite?.results.createEntity({ partitionKey: 'p', rowKey: 'r' });
+    expect((await viaAzurite?.results.getEntity('p', 'r'))?.rowKey).toBe('r');
   });
 });
