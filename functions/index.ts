@@ -11,10 +11,12 @@ import { registerEventGridTrigger } from './eventGrid';
 import { registerHttpTriggers } from './http/routes';
 import { ACTIVITIES, ORCHESTRATIONS } from './names';
 import { clusterMigrationOrchestrator } from './orchestrators/clusterMigration';
+import { followOperationOrchestrator } from './orchestrators/followOperation';
 import { rolloutOrchestrator } from './orchestrators/rollout';
 import { registerScheduleTrigger } from './schedule';
 
 df.app.orchestration(ORCHESTRATIONS.clusterMigration, clusterMigrationOrchestrator);
+df.app.orchestration(ORCHESTRATIONS.followOperation, followOperationOrchestrator);
 df.app.orchestration(ORCHESTRATIONS.rollout, rolloutOrchestrator);
 
 type Handler<I, O> = (input: I, context: InvocationContext) => Promise<O>;

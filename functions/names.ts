@@ -1,6 +1,8 @@
 /** The one registry of orchestration, activity and event names. Never repeat these as string literals. */
 export const ORCHESTRATIONS = {
   clusterMigration: 'clusterMigration',
+  /** A sub-orchestration of clusterMigration: one ARM operation followed to its end (polls). */
+  followOperation: 'followOperation',
   rollout: 'rollout',
 } as const;
 

@@ -79,6 +79,14 @@ export class InstanceStore {
   readonly db: Database.Database;
   private readonly stmts: ReturnType<InstanceStore['prepare']>;
   private readonly updates = new Map<string, Database.Statement>();
+  /**
+   * Rows of the instances that are not finished, as last written: every episode reads its instance's row, and this
+   * store is the only writer of the table (one host per task hub file), so the row is read from SQLite once per
+   * instance instead of once per episode. Changed only after a transaction commits; finished instances leave it.
+   */
+  private readonly rows = new Map<string, InstanceRow>();
+  /** Row changes of the transaction in progress, applied to `rows` once it commits. */
+  private rowChanges: Array<{ id: string; row?: InstanceRow; patch?: Partial<InstanceRow> }> = [];
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -134,7 +142,31 @@ export class InstanceStore {
   }
 
   getInstance(instanceId: string): InstanceRow | undefined {
-    return this.stmts.getInstance.get(instanceId);
+    const cached = this.rows.get(instanceId);
+    if (cached) return { ...cached };
+    const row = this.stmts.getInstance.get(instanceId);
+    if (row && !terminalStatuses.has(row.status)) this.rows.set(instanceId, { ...row });
+    return row;
+  }
+
+  /** Runs `body` in a transaction; the cached rows follow only once it has committed. */
+  private write<T>(body: () => T): T {
+    this.rowChanges = [];
+    let out: T;
+    try {
+      out = this.db.transaction(body)();
+    } catch (err) {
+      this.rowChanges = [];
+      this.rows.clear(); // not knowing what was rolled back, read rows again
+      throw err;
+    }
+    for (const c of this.rowChanges) {
+      const row = c.row ? { ...c.row } : this.rows.get(c.id) ? { ...(this.rows.get(c.id) as InstanceRow), ...c.patch } : undefined;
+      if (!row || terminalStatuses.has(row.status)) this.rows.delete(c.id);
+      else this.rows.set(c.id, row);
+    }
+    this.rowChanges = [];
+    return out;
   }
 
   loadHistory(instanceId: string): HistoryEvent[] {
@@ -164,13 +196,18 @@ export class InstanceStore {
 
   /** A new instance (or a restart over a finished one): row, cleared history/inbox, ExecutionStarted message. */
   createInstance(row: InstanceRow, start: NewInboxMessage): void {
-    this.db.transaction(() => {
+    this.write(() => {
       this.stmts.deleteHistory.run(row.instance_id);
       this.stmts.deleteInboxFor.run(row.instance_id);
       this.stmts.deleteWorkFor.run(row.instance_id);
-      this.stmts.insertInstance.run(row);
+      this.insertInstance(row);
       this.insertMessage(start);
-    })();
+    });
+  }
+
+  private insertInstance(row: InstanceRow): void {
+    this.stmts.insertInstance.run(row);
+    this.rowChanges.push({ id: row.instance_id, row });
   }
 
   enqueue(message: NewInboxMessage): number {
@@ -191,23 +228,39 @@ export class InstanceStore {
 
   /** Commits one orchestration episode; returns the ids of inserted work items and messages. */
   commitEpisode(c: EpisodeCommit): { workIds: number[]; messageIds: number[] } {
+    return this.commitEpisodes([c])[0];
+  }
+
+  /**
+   * Group commit: several episodes (of different instances) in one transaction, in order. A commit costs about as
+   * much as the rows it writes again (the WAL frames of every page it dirtied: ~50 µs on this machine's disk,
+   * docs/benchmarks.md § Rollout); episodes ready together share it. All or none: the caller dispatches their
+   * effects only after this returns.
+   */
+  commitEpisodes(commits: EpisodeCommit[]): { workIds: number[]; messageIds: number[] }[] {
+    const out: { workIds: number[]; messageIds: number[] }[] = [];
+    this.write(() => {
+      for (const c of commits) out.push(this.writeEpisode(c));
+    });
+    return out;
+  }
+
+  private writeEpisode(c: EpisodeCommit): { workIds: number[]; messageIds: number[] } {
     const workIds: number[] = [];
     const messageIds: number[] = [];
-    this.db.transaction(() => {
-      if (c.resetHistory) this.stmts.deleteHistory.run(c.instanceId);
-      let seq = c.firstSeq;
-      for (const e of c.newEvents) this.stmts.insertHistory.run(c.instanceId, seq++, JSON.stringify(e));
-      for (const id of c.consumedInbox) this.stmts.deleteInbox.run(id);
-      for (const id of c.completedWork ?? []) this.stmts.deleteWork.run(id);
-      for (const w of c.work) workIds.push(Number(this.stmts.insertWork.run(c.instanceId, w.executionId, w.taskId, w.name, w.input).lastInsertRowid));
-      for (const row of c.newInstances) {
-        this.stmts.deleteHistory.run(row.instance_id);
-        this.stmts.deleteInboxFor.run(row.instance_id);
-        this.stmts.insertInstance.run(row);
-      }
-      for (const m of c.messages) messageIds.push(this.insertMessage(m));
-      this.patchInstance(c.instance);
-    })();
+    if (c.resetHistory) this.stmts.deleteHistory.run(c.instanceId);
+    let seq = c.firstSeq;
+    for (const e of c.newEvents) this.stmts.insertHistory.run(c.instanceId, seq++, JSON.stringify(e));
+    for (const id of c.consumedInbox) this.stmts.deleteInbox.run(id);
+    for (const id of c.completedWork ?? []) this.stmts.deleteWork.run(id);
+    for (const w of c.work) workIds.push(Number(this.stmts.insertWork.run(c.instanceId, w.executionId, w.taskId, w.name, w.input).lastInsertRowid));
+    for (const row of c.newInstances) {
+      this.stmts.deleteHistory.run(row.instance_id);
+      this.stmts.deleteInboxFor.run(row.instance_id);
+      this.insertInstance(row);
+    }
+    for (const m of c.messages) messageIds.push(this.insertMessage(m));
+    this.patchInstance(c.instance);
     return { workIds, messageIds };
   }
 
@@ -222,16 +275,18 @@ export class InstanceStore {
       this.updates.set(key, stmt);
     }
     stmt.run(patch);
+    this.rowChanges.push({ id: patch.instance_id, patch: Object.fromEntries(columns.map((c) => [c, (patch as Record<string, unknown>)[c]])) as Partial<InstanceRow> });
   }
 
   purge(instanceId: string): boolean {
     let deleted = 0;
-    this.db.transaction(() => {
+    this.write(() => {
       deleted = this.db.prepare('DELETE FROM instances WHERE instance_id = ?').run(instanceId).changes;
       this.stmts.deleteHistory.run(instanceId);
       this.stmts.deleteInboxFor.run(instanceId);
       this.stmts.deleteWorkFor.run(instanceId);
-    })();
+    });
+    this.rows.delete(instanceId);
     return deleted > 0;
   }
 

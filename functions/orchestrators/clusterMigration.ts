@@ -18,22 +18,12 @@ import type { OperationStarted, OperationStatus } from '../../shared/migration/p
 import type { ClusterResult, StepRecord } from '../../shared/migration/result';
 import { nextOperationStart, operationAllowedAt } from '../../shared/rollout/maintenance';
 import type { ClusterMigrationInput, LockOutput, PreflightOutput, SaveResultInput, VerifyOutput } from '../contracts';
-import { ACTIVITIES, EVENTS } from '../names';
+import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from '../names';
 import { addSeconds, callActivity, callOrStop, clamp, failureText, listenFor, now, RunStop } from './common';
+import { firstPollWait, type FollowOperationInput, MIN_POLL_SECONDS } from './followOperation';
 
 /** Retryable terminal failures (AKSOperationPreempted) begin the same step again at most this often. */
 const MAX_STEP_RESTARTS = 2;
-/** Default poll interval when ARM sends no Retry-After, and its bounds. */
-const DEFAULT_POLL_SECONDS = 30;
-const MIN_POLL_SECONDS = 5;
-const MAX_POLL_SECONDS = 300;
-/**
- * While an operation runs, polls spread out with its age (a quarter of the time it has run, at most a minute),
- * never sooner than ARM's Retry-After: a 20-minute reimage is polled about 25 times instead of 80 (every 15 s), and
- * its end is seen at most a minute late (5 %; 30 s on average in the rollout bench, docs/benchmarks.md).
- */
-const AGE_POLL_DIVISOR = 4;
-const MAX_AGE_POLL_SECONDS = 60;
 /** Wait after a 409 without Retry-After. */
 const BUSY_WAIT_SECONDS = 60;
 const LOCK_POLL_SECONDS = 300;
@@ -166,30 +156,23 @@ function* waitForWindow(context: OrchestrationContext, state: RunState, operatio
 }
 
 /**
- * Follows one accepted operation to its end; never abandoned, not even on cancel. A poll that fails after all its
- * retries (ARM unreachable for minutes) is not the operation's failure — it goes on in Azure — so the run keeps
- * polling until the deadline; past it the status is InProgress with the last poll failure as its error.
+ * Follows one accepted operation to its end in a followOperation sub-orchestration (durable timers honouring
+ * Retry-After and a poll activity, until terminal or the deadline; it continues as new every few polls so its
+ * episodes replay short histories: functions/orchestrators/followOperation.ts). Never abandoned, not even on cancel:
+ * the run does not hear cancel while it waits for it. The child's instance id is the extension's default, the
+ * run's execution id and the task's sequence number: unique per execution, the same on every replay.
  */
 function* follow(context: OrchestrationContext, state: RunState, started: OperationStarted, label: string): Generator<Task, OperationStatus, unknown> {
   const begun = now(context);
-  const deadline = addSeconds(begun, (state.input.operationDeadlineMinutes ?? 240) * 60);
-  let wait = clamp(started.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
-  for (;;) {
-    setPhase(context, label, { polling: true });
-    yield context.df.createTimer(addSeconds(now(context), wait));
-    let status: OperationStatus;
-    try {
-      status = yield* callActivity<OperationStatus>(context, ACTIVITIES.pollOperation, { handle: started.handle });
-    } catch (err) {
-      const f = failureText(err);
-      status = { status: 'InProgress', error: { code: f.code, message: `the last poll failed: ${f.message}` } };
-    }
-    if (status.status !== 'InProgress') return status;
-    if (now(context) >= deadline) return { status: 'InProgress', ...(status.error ? { error: status.error } : {}) };
-    const ageSeconds = (now(context).getTime() - begun.getTime()) / 1000;
-    const byAge = Math.min(ageSeconds / AGE_POLL_DIVISOR, MAX_AGE_POLL_SECONDS);
-    wait = clamp(Math.max(status.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, byAge), MIN_POLL_SECONDS, MAX_POLL_SECONDS);
-  }
+  const input: FollowOperationInput = {
+    handle: started.handle,
+    begunAt: begun.toISOString(),
+    deadlineAt: addSeconds(begun, (state.input.operationDeadlineMinutes ?? 240) * 60).toISOString(),
+    waitSeconds: firstPollWait(started.retryAfterSeconds),
+  };
+  setPhase(context, label, { polling: true });
+  const status = yield context.df.callSubOrchestrator(ORCHESTRATIONS.followOperation, input);
+  return status as OperationStatus;
 }
 
 /**

@@ -3,14 +3,19 @@
  * activity the way the activity would for a given cluster (ARM-shaped outcomes) and reads what was scheduled.
  */
 import type { ClusterMigrationInput, PreflightOutput } from '../../functions/contracts';
-import { ACTIVITIES } from '../../functions/names';
+import { ACTIVITIES, ORCHESTRATIONS } from '../../functions/names';
 import { clusterMigrationOrchestrator } from '../../functions/orchestrators/clusterMigration';
+import { followOperationOrchestrator, POLLS_PER_EXECUTION } from '../../functions/orchestrators/followOperation';
 import type { Finding, Step } from '../../shared/model/assessment';
 import type { NapDisablePlan } from '../../shared/migration/nap';
 import type { BeginOutcome } from '../../shared/migration/operations';
 import type { OperationStarted, OperationStatus } from '../../shared/migration/ports';
 import type { ClusterResult } from '../../shared/migration/result';
-import { activityCalls, runOrchestration, type DriverScript, type Reply, type Run } from './support/replay';
+import { activityCalls, runOrchestration as replay, type DriverScript, type Reply, type Run } from './support/replay';
+
+/** Every operation is followed by the real followOperation sub-orchestration, on the same script and clock. */
+const runOrchestration = (...[handler, inp, driver, options]: Parameters<typeof replay>) =>
+  replay(handler, inp, driver, { ...options, children: { [ORCHESTRATIONS.followOperation]: followOperationOrchestrator } });
 
 const CLUSTER = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-nap';
 
@@ -579,5 +584,41 @@ describe('clusterMigration started by Event Grid (no rollout)', () => {
       plan: { verdict: 'ready', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], napMode: 'Auto' },
       result: { result: 'migrated', correlationIds: ['corr-nap:disable', 'corr-dataplane:cilium', 'corr-nap:enable'] },
     });
+  });
+});
+
+describe('clusterMigration follows each operation in a followOperation sub-orchestration', () => {
+  const longRun = (polls: number) =>
+    runOrchestration(
+      clusterMigrationOrchestrator,
+      input(),
+      script({
+        begin: { 'dataplane:cilium': [started('dataplane:cilium', 15)] },
+        poll: { 'dataplane:cilium': [...Array.from({ length: polls - 1 }, () => ({ status: 'InProgress' as const, retryAfterSeconds: 15 })), { status: 'Succeeded' }] },
+      }),
+    );
+
+  it('keeps every history short however long the operation runs: the child continues as new every few polls', async () => {
+    const long = await longRun(31);
+    expect((long.output as ClusterResult).result).toBe('migrated');
+    expect(activityCalls(long, ACTIVITIES.pollOperation)).toHaveLength(31);
+    expect(long.children).toHaveLength(1);
+    const [child] = long.children;
+    expect(child.output).toEqual({ status: 'Succeeded' });
+    // 31 polls, POLLS_PER_EXECUTION (8) an execution: 8 + 8 + 8 + 7, each execution a fresh history
+    expect(child.executions).toBe(Math.ceil(31 / POLLS_PER_EXECUTION));
+    expect(child.continuedWith).toHaveLength(Math.ceil(31 / POLLS_PER_EXECUTION) - 1);
+    expect(child.maxHistory).toBeLessThanOrEqual(8 * POLLS_PER_EXECUTION + 6);
+    // the same operation throughout, its age still counted from its begin (the waits grew to the minute cap)
+    for (const c of child.continuedWith as Array<{ handle: { url: string }; begunAt: string; waitSeconds: number }>) {
+      expect(c.handle.url).toBe('https://management.azure.com/operations/dataplane:cilium');
+      expect(c.begunAt).toBe(activityCalls(long, ACTIVITIES.beginStep)[0].at.toISOString());
+    }
+    expect((child.continuedWith[2] as { waitSeconds: number }).waitSeconds).toBe(60);
+    // the run's own history does not grow with the polls: 31 polls leave it as long as 2 do
+    const short = await longRun(2);
+    expect(short.children[0].executions).toBe(1);
+    expect(long.maxHistory).toBe(short.maxHistory);
+    expect(long.maxHistory).toBeLessThan(80);
   });
 });

@@ -78,6 +78,8 @@ export interface RunResult extends Run {
   output?: unknown;
   error?: string;
   historyLength: number;
+  /** Sub-orchestrations run with their real handler (options.children): each child's own run. */
+  children: RunResult[];
 }
 
 interface Pending {
@@ -104,8 +106,18 @@ export async function runOrchestration(
   handler: OrchestrationHandler,
   input: unknown,
   script: DriverScript,
-  options: { instanceId?: string; start?: Date; maxEpisodes?: number } = {},
+  options: {
+    instanceId?: string;
+    start?: Date;
+    maxEpisodes?: number;
+    /**
+     * Sub-orchestrations played by their real orchestrator, on the same script and clock, from when they are
+     * scheduled to their end (their activities join this run's log); others are answered by script.subOrchestration.
+     */
+    children?: Record<string, OrchestrationHandler>;
+  } = {},
 ): Promise<RunResult> {
+  const children: RunResult[] = [];
   const listener = testing.createOrchestrator(handler);
   const instanceId = options.instanceId ?? 'test-instance';
   const run: Run = { maxHistory: 0, now: new Date(options.start ?? '2026-01-05T10:00:00Z'), log: [], customStatus: undefined, episodes: 0, executions: 1, continuedWith: [], raised: [] };
@@ -143,15 +155,15 @@ export async function runOrchestration(
     }
   };
 
-  const absorb = (state: OrchestratorState): void => {
+  const absorb = async (state: OrchestratorState): Promise<void> => {
     run.customStatus = state.customStatus;
     const all = flatten(state.actions.flat());
     const scheduling = all.filter(consumesSeq);
     // Actions beyond those already numbered are new this episode; the older ones may have been cancelled since.
-    scheduling.forEach((a, i) => {
+    for (const [i, a] of scheduling.entries()) {
       if (i < actionSeqs.length) {
         if (a.actionType === A.CreateTimer && a.isCanceled) pending = pending.filter((p) => p.item.seq !== actionSeqs[i] || p.retryOf !== undefined);
-        return;
+        continue;
       }
       const seq = seqCounter++;
       actionSeqs.push(seq);
@@ -166,20 +178,35 @@ export async function runOrchestration(
         Object.assign(item, { kind: 'subOrchestration', name: a.functionName, input: a.input, instanceId: a.instanceId });
         run.log.push(item);
         write(item);
-        const reply = script.subOrchestration ? script.subOrchestration(a.functionName as string, a.input, a.instanceId as string, run) : { ok: true as const };
-        pending.push({ item, dueAt: run.now.getTime() + (reply.afterSeconds ?? 0) * 1000, reply });
+        const handler = options.children?.[a.functionName as string];
+        if (handler) {
+          // The child's activities are answered by the same script (with this run for its callbacks); it raises no events.
+          const child = await runOrchestration(
+            handler,
+            JSON.parse(JSON.stringify(a.input ?? null)) as unknown,
+            { activity: (name, inp, attempt) => script.activity(name, inp, attempt, run), subOrchestration: script.subOrchestration },
+            { instanceId: a.instanceId || `${instanceId}:${seq}`, start: run.now, maxEpisodes: options.maxEpisodes, children: options.children },
+          );
+          children.push(child);
+          run.log.push(...child.log);
+          const reply: Reply = child.state === 'completed' ? { ok: true, value: child.output } : { ok: false, message: child.error ?? `the child ended ${child.state}` };
+          pending.push({ item, dueAt: child.now.getTime(), reply });
+        } else {
+          const reply = script.subOrchestration ? script.subOrchestration(a.functionName as string, a.input, a.instanceId as string, run) : { ok: true as const };
+          pending.push({ item, dueAt: run.now.getTime() + (reply.afterSeconds ?? 0) * 1000, reply });
+        }
       } else {
         Object.assign(item, { name: a.functionName, input: a.input, attempt: 1 });
         run.log.push(item);
         write(item);
         pending.push({ item, dueAt: run.now.getTime(), ...(a.actionType === A.CallActivityWithRetry ? { retry: a.retryOptions } : {}) });
       }
-    });
+    }
   };
 
   let state = await episode([{ EventType: E.ExecutionStarted, Name: 'orchestrator', Input: JSON.stringify(currentInput) }]);
   for (;;) {
-    if ('failed' in state) return { ...run, state: 'failed', error: state.failed, historyLength: history.length };
+    if ('failed' in state) return { ...run, state: 'failed', error: state.failed, historyLength: history.length, children };
     if (state.isDone) {
       const cont = flatten(state.actions.flat()).find((a) => a.actionType === A.ContinueAsNew);
       if (cont) {
@@ -195,9 +222,9 @@ export async function runOrchestration(
         continue;
       }
       run.customStatus = state.customStatus;
-      return { ...run, state: 'completed', output: state.output, historyLength: history.length };
+      return { ...run, state: 'completed', output: state.output, historyLength: history.length, children };
     }
-    absorb(state);
+    await absorb(state);
     if (run.episodes > (options.maxEpisodes ?? 20_000)) throw new Error(`orchestration did not finish in ${options.maxEpisodes ?? 20_000} episodes`);
 
     const raise = script.afterEpisode?.(run) ?? [];
@@ -208,7 +235,7 @@ export async function runOrchestration(
     }
     if (pending.length === 0) {
       const idle = script.onIdle?.(run) ?? [];
-      if (idle.length === 0) return { ...run, state: 'waiting', historyLength: history.length };
+      if (idle.length === 0) return { ...run, state: 'waiting', historyLength: history.length, children };
       for (const r of idle) run.raised.push({ name: r.name, at: new Date(run.now) });
       state = await episode(idle.map((r) => ({ EventType: E.EventRaised, Name: r.name, Input: JSON.stringify(r.input ?? null) })));
       continue;

@@ -1,0 +1,76 @@
+/**
+ * followOperation: follows one accepted ARM operation to its end for clusterMigration (docs/workflow.md § Polling).
+ *
+ * Durable timers honour Retry-After, then a poll activity reads the status, until a terminal status or the deadline.
+ * It is a sub-orchestration of its own, and continues as new every few polls, for CPU: out-of-process JavaScript
+ * replays an orchestration's whole history on every episode, and a 20-minute reimage is ~25 polls of two episodes
+ * each (the timer, then the poll's result). Inside clusterMigration each of those ~50 episodes replayed the run so far
+ * (~120 events on average); here an episode replays at most POLLS_PER_EXECUTION polls (≤ ~70 events, ~35 on average),
+ * for three more episodes per operation (the child's start, the parent hearing its end, one per continueAsNew).
+ * Measured in docs/benchmarks.md § Rollout.
+ */
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { OperationHandle, OperationStatus } from '../../shared/migration/ports';
+import { ACTIVITIES } from '../names';
+import { addSeconds, callActivity, clamp, failureText, now } from './common';
+
+/** Default poll interval when ARM sends no Retry-After, and its bounds. */
+export const DEFAULT_POLL_SECONDS = 30;
+export const MIN_POLL_SECONDS = 5;
+export const MAX_POLL_SECONDS = 300;
+/**
+ * While an operation runs, polls spread out with its age (a quarter of the time it has run, at most a minute),
+ * never sooner than ARM's Retry-After: a 20-minute reimage is polled about 25 times instead of 80 (every 15 s), and
+ * its end is seen at most a minute late (5 %; 30 s on average in the rollout bench, docs/benchmarks.md).
+ */
+const AGE_POLL_DIVISOR = 4;
+const MAX_AGE_POLL_SECONDS = 60;
+/** Polls per execution before continueAsNew: bounds the history each episode replays (see above). */
+export const POLLS_PER_EXECUTION = 8;
+
+export interface FollowOperationInput {
+  handle: OperationHandle;
+  /** When the operation was accepted (orchestration time, ISO): polls spread out with its age. */
+  begunAt: string;
+  /** Past this (ISO) the follow ends InProgress, with the last poll's error if it failed. */
+  deadlineAt: string;
+  /** Seconds before the next poll. */
+  waitSeconds: number;
+}
+
+/** The first wait: the PUT's Retry-After, else the default, within the bounds. */
+export function firstPollWait(retryAfterSeconds: number | undefined): number {
+  return clamp(retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+}
+
+/**
+ * Follows the operation; never abandoned, not even on cancel (the parent does not hear cancel while it waits for
+ * this). A poll that fails after all its retries (ARM unreachable for minutes) is not the operation's failure — it
+ * goes on in Azure — so it keeps polling until the deadline; past it the status is InProgress with the last poll
+ * failure as its error.
+ */
+export const followOperationOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput() as FollowOperationInput;
+  const begun = new Date(input.begunAt);
+  const deadline = new Date(input.deadlineAt);
+  let wait = input.waitSeconds;
+  for (let polls = 1; ; polls++) {
+    yield context.df.createTimer(addSeconds(now(context), wait));
+    let status: OperationStatus;
+    try {
+      status = yield* callActivity<OperationStatus>(context, ACTIVITIES.pollOperation, { handle: input.handle });
+    } catch (err) {
+      const f = failureText(err);
+      status = { status: 'InProgress', error: { code: f.code, message: `the last poll failed: ${f.message}` } };
+    }
+    if (status.status !== 'InProgress') return status;
+    if (now(context) >= deadline) return { status: 'InProgress', ...(status.error ? { error: status.error } : {}) } satisfies OperationStatus;
+    const ageSeconds = (now(context).getTime() - begun.getTime()) / 1000;
+    const byAge = Math.min(ageSeconds / AGE_POLL_DIVISOR, MAX_AGE_POLL_SECONDS);
+    wait = clamp(Math.max(status.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, byAge), MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+    if (polls >= POLLS_PER_EXECUTION) {
+      context.df.continueAsNew({ ...input, waitSeconds: wait } satisfies FollowOperationInput);
+      return undefined;
+    }
+  }
+};
