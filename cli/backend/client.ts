@@ -17,6 +17,8 @@ export interface TransportRequest {
   /** Path and query, e.g. `/api/rollouts/r1/clusters?status=failed`. */
   path: string;
   body?: unknown;
+  /** Aborts the request (a second Ctrl-C while it is in flight: cli/handlers/rolloutRun.ts FollowInterrupt). */
+  signal?: AbortSignal;
 }
 
 export interface TransportResponse {
@@ -117,6 +119,14 @@ export class TokenError extends Error {
   }
 }
 
+/** The request was aborted by its caller's signal (Ctrl-C), not by the backend or the network. */
+export class RequestAbortedError extends Error {
+  constructor() {
+    super('request aborted');
+    this.name = 'RequestAbortedError';
+  }
+}
+
 const ENDED = new Set(['Completed', 'Failed', 'Canceled', 'Terminated']);
 
 /** True once the rollout's orchestration has ended (nothing more will change). */
@@ -135,6 +145,7 @@ export class BackendClient {
     try {
       res = await this.send(req);
     } catch (e) {
+      if (req.signal?.aborted) throw new RequestAbortedError();
       if (e instanceof TokenError) {
         throw new CLIError(`could not get an Entra token for ${e.scope} to call ${this.info.describe}: ${e.message.replace(/[.\s]+$/, '')}`, "Sign in so DefaultAzureCredential finds you (e.g. 'az login'); if the app has no Entra authentication in front, unset AKSNET_API_APP_CLIENT_ID and use AKSNET_FUNCTION_KEY alone");
       }
@@ -161,13 +172,15 @@ export class BackendClient {
       try {
         res = await this.transport(req);
       } catch (e) {
-        if (last || e instanceof TokenError) throw e;
+        if (last || e instanceof TokenError || req.signal?.aborted) throw e;
         await new Promise((r) => setTimeout(r, 500 * attempt));
+        if (req.signal?.aborted) throw new RequestAbortedError();
         continue;
       }
       if (last || ![429, 502, 503, 504].includes(res.status)) return res;
       const after = Number(res.headers['retry-after']);
       await new Promise((r) => setTimeout(r, Math.min(10_000, Number.isFinite(after) && after >= 0 ? after * 1000 : 1000 * attempt)));
+      if (req.signal?.aborted) throw new RequestAbortedError();
     }
   }
 
@@ -175,6 +188,20 @@ export class BackendClient {
     const err = (res.body as ApiErrorBody | null)?.error;
     const code = err?.code ?? `HTTP ${res.status}`;
     const message = (err?.message ?? `${req.method} ${req.path.split('?')[0]} answered HTTP ${res.status}`).replace(/[.\s]+$/, '');
+    if (res.status >= 300 && res.status < 400) {
+      // The transport never follows a redirect: fetch would carry x-functions-key to whatever host the Location
+      // names (it drops only `authorization` across origins), and over http when the redirect says so.
+      const location = res.headers.location;
+      let where = 'another address (no Location header)';
+      if (location) {
+        try {
+          where = new URL(location, `${this.info.url}${req.path}`).toString();
+        } catch {
+          where = location;
+        }
+      }
+      return new CLIError(`the backend at ${this.info.describe} redirected to ${where} (HTTP ${res.status})`, "Give the app's final URL in --backend (Easy Auth must answer 401, not redirect)");
+    }
     if (res.status === 401 || res.status === 403) return new CLIError(`the backend at ${this.info.describe} refused the call (HTTP ${res.status})`, this.credentialFix());
     if (res.status === 404 && err?.code === 'NotFound' && err.target === 'id') return new ResourceNotFoundError(message, "List the rollouts with 'aksnet rollout list'");
     if (res.status === 404) {
@@ -214,8 +241,9 @@ export class BackendClient {
     return (await this.call<StartedRollout>({ method: 'POST', path: '/api/rollouts', body: spec }, [202])).body;
   }
 
-  async getRollout(id: string): Promise<RolloutSummary> {
-    return (await this.call<RolloutSummary>({ method: 'GET', path: `/api/rollouts/${encodeURIComponent(id)}` }, [200])).body;
+  /** `signal` aborts the request (then it rejects with {@link RequestAbortedError}). */
+  async getRollout(id: string, signal?: AbortSignal): Promise<RolloutSummary> {
+    return (await this.call<RolloutSummary>({ method: 'GET', path: `/api/rollouts/${encodeURIComponent(id)}`, ...(signal ? { signal } : {}) }, [200])).body;
   }
 
   async clusterPage(id: string, query: { status?: string; limit?: number; continuationToken?: string } = {}): Promise<ClusterPage> {
@@ -231,10 +259,11 @@ export class BackendClient {
   async allClusters(id: string, status?: string): Promise<RolloutClusterItem[]> {
     const out: RolloutClusterItem[] = [];
     let token: string | undefined;
+    const seen = new Set<string>();
     do {
       const page = await this.clusterPage(id, { status, limit: 1000, continuationToken: token });
       out.push(...page.value);
-      token = page.continuationToken;
+      token = this.nextToken(page.continuationToken, seen, `the clusters of rollout ${id}`);
     } while (token);
     return out;
   }
@@ -247,19 +276,38 @@ export class BackendClient {
   async listRollouts(query: { status?: string } = {}): Promise<RolloutListItem[]> {
     const out: RolloutListItem[] = [];
     let token: string | undefined;
+    const seen = new Set<string>();
     do {
       const q = new URLSearchParams({ limit: '1000' });
       if (query.status) q.set('status', query.status);
       if (token) q.set('continuationToken', token);
       const page = (await this.call<{ value?: RolloutListItem[]; continuationToken?: string }>({ method: 'GET', path: `/api/rollouts?${q.toString()}` }, [200])).body;
       out.push(...(page.value ?? []));
-      token = page.continuationToken;
+      token = this.nextToken(page.continuationToken, seen, 'the rollouts');
     } while (token);
     return out;
   }
+
+  /** The next continuation token; one the backend already gave would page in a circle for ever, so it ends the listing with an error. */
+  private nextToken(token: string | undefined, seen: Set<string>, what: string): string | undefined {
+    if (!token) return undefined;
+    if (seen.has(token)) {
+      throw new AzureError(
+        `the backend at ${this.info.describe} returned continuation token '${token.length > 40 ? `${token.slice(0, 40)}…` : token}' a second time while listing ${what}; following it would never end`,
+        'Check that --backend names an aksnet Function App of this version; if it does, look at the app logs',
+      );
+    }
+    seen.add(token);
+    return token;
+  }
 }
 
-/** The HTTP transport: JSON in and out, the key and/or a bearer token on every call, 30 s per request. */
+/**
+ * The HTTP transport: JSON in and out, the key and/or a bearer token on every call, 30 s per request (or until the
+ * request's own signal aborts). Redirects are not followed (`redirect: 'manual'`): on a redirect to another host
+ * fetch drops `authorization` but keeps custom headers, so `x-functions-key` would go wherever the Location points,
+ * in clear text if that is http; the 3xx comes back as an answer and BackendClient turns it into one error line.
+ */
 export function httpTransport(baseUrl: string, auth: BackendAuth, timeoutMs = 30_000): Transport {
   const base = baseUrl.replace(/\/+$/, '');
   return async (req) => {
@@ -279,7 +327,8 @@ export function httpTransport(baseUrl: string, auth: BackendAuth, timeoutMs = 30
       method: req.method,
       headers,
       ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
-      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+      signal: req.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), req.signal]) : AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     let body: unknown = undefined;

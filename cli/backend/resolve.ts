@@ -53,6 +53,9 @@ export function backendUrlFrom(args: Record<string, unknown>, env: NodeJS.Proces
   return fromEnv ? validateBackendUrl(fromEnv, BACKEND_ENV) : undefined;
 }
 
+/** A cached Entra token is fetched again this long before it expires (a call must not arrive with a stale one). */
+export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
+
 /**
  * The credentials for a backend URL, every one configured: the function key AND the Entra token when both are
  * set. With App Service authentication in front, the host still enforces `authLevel: function` on its own
@@ -64,15 +67,26 @@ export function authFrom(env: NodeJS.ProcessEnv): BackendAuth {
   const auth: BackendAuth = key ? { key } : {};
   if (clientId) {
     const scope = `api://${clientId}/.default`;
-    let credential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined;
+    let credential: { getToken(scope: string): Promise<{ token: string; expiresOnTimestamp: number; refreshAfterTimestamp?: number } | null> } | undefined;
+    // DefaultAzureCredential does not cache: with AzureCliCredential every getToken spawns `az`, so a `rollout wait`
+    // would run az once a poll. The token is kept until 5 minutes before it expires (or until the credential's own
+    // refreshAfterTimestamp, when earlier), then fetched again; concurrent calls share one fetch.
+    let cached: { token: string; refreshAt: number } | undefined;
+    let fetching: Promise<string> | undefined;
+    const fetchToken = async (): Promise<string> => {
+      // Loaded on first use: @azure/identity is heavy and most local runs use a key.
+      credential ??= new (await import('@azure/identity')).DefaultAzureCredential();
+      const t = await credential.getToken(scope);
+      if (!t) throw new Error(`no token for ${scope}`);
+      cached = { token: t.token, refreshAt: Math.min(t.expiresOnTimestamp - TOKEN_REFRESH_MARGIN_MS, t.refreshAfterTimestamp ?? Infinity) };
+      return t.token;
+    };
     auth.token = {
       scope,
-      getToken: async () => {
-        // Loaded on first use: @azure/identity is heavy and most local runs use a key.
-        credential ??= new (await import('@azure/identity')).DefaultAzureCredential();
-        const t = await credential.getToken(scope);
-        if (!t) throw new Error(`no token for ${scope}`);
-        return t.token;
+      getToken: () => {
+        if (cached && Date.now() < cached.refreshAt) return Promise.resolve(cached.token);
+        fetching ??= fetchToken().finally(() => (fetching = undefined));
+        return fetching;
       },
     };
   }

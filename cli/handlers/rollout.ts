@@ -12,13 +12,16 @@ import { finalTable, FollowInterrupt, followAgainCommand, pollIntervalFor, readS
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** Follows a rollout on a remote backend: Ctrl-C stops following (exit 130; the rollout goes on there). */
-async function follow(client: BackendClient, id: string, args: Record<string, unknown>, ctx: CommandContext, notice: (text: string, s: RolloutSummary) => void, until?: string, timeoutMs?: number): Promise<RolloutSummary> {
-  const interrupt = new FollowInterrupt(ctx, undefined, followAgainCommand(args));
+/**
+ * Follows a rollout on a remote backend: Ctrl-C stops following (exit 130; the rollout goes on there). `listening`:
+ * the caller's FollowInterrupt, already listening (and disposed by the caller).
+ */
+async function follow(client: BackendClient, id: string, args: Record<string, unknown>, ctx: CommandContext, notice: (text: string, s: RolloutSummary) => void, until?: string, timeoutMs?: number, listening?: FollowInterrupt): Promise<RolloutSummary> {
+  const interrupt = listening ?? new FollowInterrupt(ctx, undefined, followAgainCommand(args));
   try {
     return await waitForRollout(client, id, { intervalMs: pollIntervalFor(client.info.url, ctx.env), progress: ctx.progress, notice, until, timeoutMs, interrupt });
   } finally {
-    interrupt.dispose();
+    if (!listening) interrupt.dispose();
   }
 }
 
@@ -27,14 +30,24 @@ export const rolloutStart: CommandHandler = async (args, ctx) => {
   const url = backendUrlFrom(args, ctx.env);
   if (url) {
     const client = remoteClient(url, ctx.env);
-    const started = await client.startRollout(spec);
-    ctx.log.info(`rollout ${started.id} started on ${url}`);
-    if (args.noWait === true) return started;
-    const last = await follow(client, started.id, args, ctx, (text) => ctx.log.warning(text));
-    const view = await rolloutView(client, started.id, last);
-    finalTable(view, args, ctx);
-    reportOutcome(view, ctx);
-    return view;
+    // Listening before the start: a Ctrl-C while the POST is in flight must not kill the process before it can
+    // name the rollout the backend may already have started. The start is not aborted; its answer is awaited,
+    // then the command stops with the id and how to follow it.
+    const interrupt = new FollowInterrupt(ctx, undefined, followAgainCommand(args));
+    try {
+      const started = await client.startRollout(spec);
+      ctx.log.info(`rollout ${started.id} started on ${url}`);
+      const stop = interrupt.stopError(started.id, started.status);
+      if (stop) throw stop;
+      if (args.noWait === true) return started;
+      const last = await follow(client, started.id, args, ctx, (text) => ctx.log.warning(text), undefined, undefined, interrupt);
+      const view = await rolloutView(client, started.id, last);
+      finalTable(view, args, ctx);
+      reportOutcome(view, ctx);
+      return view;
+    } finally {
+      interrupt.dispose();
+    }
   }
   if (args.noWait === true) {
     throw new UsageError(

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClusterResult } from '../../shared/migration/result';
 import { parseRolloutSpec, RolloutSpecError, type RolloutSpec } from '../../shared/rollout/spec';
-import { hasEnded, type BackendClient, type RolloutClusterItem, type RolloutSummary } from '../backend/client';
+import { hasEnded, RequestAbortedError, type BackendClient, type RolloutClusterItem, type RolloutSummary } from '../backend/client';
 import { CLIError, FileArgumentError, InterruptedError } from '../errors';
 import { ProgressTracker } from '../progress';
 import { formatTable } from '../output';
@@ -111,13 +111,20 @@ export function followAgainCommand(args: Record<string, unknown>): (id: string) 
  * followed to their end and NAP is restored, docs/workflow.md) and the command keeps following the run to its end;
  * a second one stops following at once, stops the host and KEEPS its state directory, naming the command that
  * resumes it. On a remote backend the run lives there: Ctrl-C only stops following, and says how to follow again.
+ *
+ * "At once" includes a poll in flight: the press that stops following aborts it ({@link signal}), rather than
+ * waiting up to the transport's 30 s. The command says the run was cancelled only when the backend ACCEPTED the
+ * cancel: a run that had just ended refuses it (409 RolloutEnded), and then its real end and exit code stand.
  */
 export class FollowInterrupt {
   presses = 0;
   /** Set when the host's state must outlive the command (second Ctrl-C before the run ended). */
   keepState = false;
   private run?: { client: BackendClient; id: string };
-  private cancelSent = false;
+  /** The cancel raised on Ctrl-C: not sent, sent and unanswered, accepted (202), or refused/failed. */
+  private cancel: 'none' | 'pending' | 'accepted' | 'refused' = 'none';
+  private cancelAnswer?: Promise<void>;
+  private readonly aborter = new AbortController();
   private readonly wakers = new Set<() => void>();
   private readonly onSigint = (): void => {
     this.presses++;
@@ -127,6 +134,7 @@ export class FollowInterrupt {
       );
       this.sendCancel();
     }
+    if (this.stopping) this.aborter.abort();
     for (const wake of [...this.wakers]) wake();
   };
 
@@ -146,17 +154,46 @@ export class FollowInterrupt {
     if (this.owned && this.presses >= 1) this.sendCancel();
   }
 
-  /** A Ctrl-C on the CLI's own host asked for the run to be cancelled. */
+  /** A Ctrl-C on the CLI's own host had the run cancelled: the backend accepted the cancel. */
   get cancelled(): boolean {
-    return this.owned !== undefined && this.presses >= 1;
+    return this.owned !== undefined && this.cancel === 'accepted';
+  }
+
+  /** True once Ctrl-C means "stop following now": the first press on a remote backend, the second on the CLI's own host. */
+  private get stopping(): boolean {
+    return this.presses >= (this.owned ? 2 : 1);
+  }
+
+  /** Aborted when Ctrl-C stops following: pass it to the poll in flight (BackendClient.getRollout). */
+  get signal(): AbortSignal {
+    return this.aborter.signal;
+  }
+
+  /**
+   * Waits for the backend's answer to a cancel sent on Ctrl-C (if any): so {@link cancelled} is known at the end,
+   * and so a second press does not stop the CLI's own host before the cancel is recorded in it (the resumed run
+   * must pick the cancel up). On this machine that answer takes milliseconds; it is bounded by the 30 s request timeout.
+   */
+  async settled(): Promise<void> {
+    await this.cancelAnswer;
   }
 
   private sendCancel(): void {
-    if (!this.run || this.cancelSent) return;
-    this.cancelSent = true;
+    if (!this.run || this.cancel !== 'none') return;
+    this.cancel = 'pending';
     const { client, id } = this.run;
-    // A rollout that has just ended refuses the cancel (409 RolloutEnded): following it shows how it ended.
-    client.action(id, 'cancel', { reason: 'Ctrl-C in the aksnet command that runs it' }).catch((e: unknown) => this.ctx.log.debug(`cancel of ${id} on Ctrl-C: ${e instanceof Error ? e.message : String(e)}`));
+    this.cancelAnswer = client.action(id, 'cancel', { reason: 'Ctrl-C in the aksnet command that runs it' }).then(
+      (answer) => {
+        this.cancel = answer.accepted === false ? 'refused' : 'accepted';
+      },
+      (e: unknown) => {
+        this.cancel = 'refused';
+        const why = e instanceof Error ? e.message : String(e);
+        // A rollout that has just ended refuses the cancel (409 RolloutEnded): following it shows how it ended.
+        if (/\(RolloutEnded\)/.test(why)) this.ctx.log.warning(`Ctrl-C: rollout ${id} had already ended, nothing to cancel`);
+        else this.ctx.log.warning(`Ctrl-C: the cancel of rollout ${id} failed (${why.replace(/[.\s]+$/, '')}); following it to its end — press Ctrl-C again to exit now and keep its state for later`);
+      },
+    );
   }
 
   /** Sleeps `ms`, or less when Ctrl-C is pressed meanwhile. */
@@ -174,21 +211,28 @@ export class FollowInterrupt {
 
   /** The error to stop following with, now that the run is still `status`; undefined to go on following. */
   stopError(id: string, status: string): InterruptedError | undefined {
+    if (!this.stopping) return undefined;
     if (this.owned) {
-      if (this.presses < 2) return undefined;
       this.keepState = true;
       return new InterruptedError(
         `interrupted: rollout ${id} is still ${status}; the local host stopped and its state is kept in ${this.owned.dir}`,
         `To resume it, serve that state with '${this.owned.resumeCommand}' (in this shell: the same ARM endpoint), then follow it with 'aksnet rollout wait ${id}' with AKSNET_BACKEND and AKSNET_FUNCTION_KEY set to the baseUrl and functionKey it prints`,
       );
     }
-    if (this.presses < 1) return undefined;
     return new InterruptedError(`stopped following rollout ${id} (Ctrl-C); it goes on in the backend (now ${status})`, `Follow it again with '${this.followAgain(id)}'`);
   }
 
-  /** After the run ended: exit 130 when a Ctrl-C cancelled it (the result is printed first). */
+  /**
+   * After the run ended: exit 130 when a Ctrl-C cancelled it (the result is printed first). A cancel the backend
+   * refused, or one accepted too late to change the end (the run completed), cancelled nothing: the run's real
+   * end and its usual exit code stand.
+   */
   endedError(id: string, status: string): InterruptedError | undefined {
     if (!this.cancelled) return undefined;
+    if (status !== 'cancelled') {
+      this.ctx.log.warning(`Ctrl-C: the cancel of rollout ${id} came too late; it ended ${status}`);
+      return undefined;
+    }
     return new InterruptedError(`interrupted: Ctrl-C cancelled rollout ${id}; it ended ${status}`, "Operations under way were followed to their end; the result above shows each cluster, its 'nap.restored' whether NAP is back");
   }
 
@@ -206,12 +250,31 @@ export async function waitForRollout(client: BackendClient, id: string, options:
   });
   const until = options.until === undefined ? [] : typeof options.until === 'string' ? [options.until] : options.until;
   const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
+  let lastStatus = 'running';
   for (;;) {
-    const s = await client.getRollout(id);
+    let s: RolloutSummary;
+    try {
+      s = await client.getRollout(id, options.interrupt?.signal);
+    } catch (e) {
+      // Ctrl-C aborted the poll in flight: stop following now, with the last status seen.
+      const stop = e instanceof RequestAbortedError ? options.interrupt?.stopError(id, lastStatus) : undefined;
+      if (stop) await options.interrupt?.settled();
+      throw stop ?? e;
+    }
+    lastStatus = s.status;
     tracker.update(s);
-    if (hasEnded(s) || until.includes(s.status)) return s;
+    if (hasEnded(s)) {
+      // A cancel sent on Ctrl-C: its answer says whether the run was cancelled (FollowInterrupt.endedError).
+      await options.interrupt?.settled();
+      return s;
+    }
+    if (until.includes(s.status)) return s;
     const stop = options.interrupt?.stopError(id, s.status);
-    if (stop) throw stop;
+    if (stop) {
+      // The cancel of the first press must reach the host before the command stops it: the resumed run picks it up.
+      await options.interrupt?.settled();
+      throw stop;
+    }
     if (Date.now() > deadline) {
       throw new CLIError(`rollout ${id} is still ${s.status} after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`, `Follow it with 'aksnet rollout wait ${id}', or see it with 'aksnet rollout show ${id}'`);
     }

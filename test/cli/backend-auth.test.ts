@@ -29,6 +29,9 @@ let baseUrl: string;
 let dir: string;
 let azLog: string;
 const seen: Seen[] = [];
+const WAIT_ID = 'fleet-20261121T200000Z-d4e5f6';
+const WAIT_POLLS = 4;
+let polls = 0;
 
 beforeAll(async () => {
   ensureBuilt();
@@ -37,7 +40,9 @@ beforeAll(async () => {
   // The stand-in Azure CLI: records its arguments and prints what `az account get-access-token -o json` prints.
   fs.writeFileSync(
     path.join(dir, 'az'),
-    `#!/bin/sh\necho "$@" >> '${azLog}'\nif [ -n "$AZ_SIGNED_OUT" ]; then echo "ERROR: Please run 'az login' to setup account." >&2; exit 1; fi\nprintf '%s' '{"accessToken":"${TOKEN}","expiresOn":"2099-01-01 00:00:00.000000","expires_on":4070908800,"tokenType":"Bearer"}'\n`,
+    `#!/bin/sh\necho "$@" >> '${azLog}'\nif [ -n "$AZ_SIGNED_OUT" ]; then echo "ERROR: Please run 'az login' to setup account." >&2; exit 1; fi\n` +
+      // AZ_EXPIRES_IN=S: a token that expires S seconds from now (as az prints it), instead of one good until 2099.
+      `if [ -n "$AZ_EXPIRES_IN" ]; then printf '{"accessToken":"${TOKEN}","expiresOn":"2030-01-01 00:00:00.000000","expires_on":%s,"tokenType":"Bearer"}' $(( $(date +%s) + AZ_EXPIRES_IN )); exit 0; fi\nprintf '%s' '{"accessToken":"${TOKEN}","expiresOn":"2099-01-01 00:00:00.000000","expires_on":4070908800,"tokenType":"Bearer"}'\n`,
     { mode: 0o755 },
   );
   server = http.createServer((req, res) => {
@@ -51,6 +56,13 @@ beforeAll(async () => {
     // Easy Auth first (no valid token → 401 before the host), then the host's key check.
     if (authorization !== `Bearer ${TOKEN}`) return send(401, {});
     if (key !== KEY) return send(401, {});
+    // A rollout that is running for its first WAIT_POLLS polls, then completed (for `rollout wait`).
+    if (req.url === `/api/rollouts/${WAIT_ID}`) {
+      polls++;
+      const running = polls <= WAIT_POLLS;
+      return send(200, { id: WAIT_ID, status: running ? 'running' : 'completed', runtimeStatus: running ? 'Running' : 'Completed', stages: [], counts: {}, verdictCounts: {}, failureBudget: { perStageLeft: null, totalLeft: null }, waitingApprovals: [] });
+    }
+    if (req.url?.startsWith(`/api/rollouts/${WAIT_ID}/clusters`)) return send(200, { value: [] });
     send(200, { value: [{ id: 'fleet-20261121T193005Z-a1b2c3', name: 'fleet', status: 'completed', runtimeStatus: 'Completed', target: 'cilium', total: 3, counts: { migrated: 3 }, createdTime: '2026-11-21T19:30:05.000Z' }] });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -64,6 +76,42 @@ afterAll(async () => {
 
 beforeEach(() => {
   seen.length = 0;
+  polls = 0;
+  fs.rmSync(azLog, { force: true });
+});
+
+const azRuns = (): number => (fs.existsSync(azLog) ? fs.readFileSync(azLog, 'utf8').split('\n').filter((l) => l.includes('get-access-token')).length : 0);
+
+/** `aksnet rollout wait` against the recorder: one poll every 20 ms until the rollout completes. */
+function wait(env: Record<string, string>) {
+  return aksnetAsync(['rollout', 'wait', WAIT_ID, '--backend', baseUrl, '-o', 'json'], {
+    env: { PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}`, AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', AKSNET_BACKEND: '', AKSNET_POLL_INTERVAL_MS: '20', AKSNET_FUNCTION_KEY: KEY, AKSNET_API_APP_CLIENT_ID: CLIENT_ID, ...env },
+  });
+}
+
+it('rollout wait asks az for the Entra token once, not once a poll: the token is kept while it is good for more than 5 minutes', async () => {
+  const r = await wait({});
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(JSON.parse(r.stdout)).toEqual(expect.objectContaining({ id: WAIT_ID, status: 'completed' }));
+  // Every poll and the final clusters call carried the token…
+  expect(seen.length).toBeGreaterThanOrEqual(WAIT_POLLS + 2);
+  expect(seen.every((c) => c.authorization === `Bearer ${TOKEN}` && c.key === KEY)).toBe(true);
+  // …and az ran once.
+  expect(azRuns()).toBe(1);
+});
+
+it('a token that expires within 5 minutes is fetched again before the next call (az runs for every call)', async () => {
+  const r = await wait({ AZ_EXPIRES_IN: '120' });
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(seen.length).toBeGreaterThanOrEqual(WAIT_POLLS + 2);
+  expect(azRuns()).toBe(seen.length);
+});
+
+it('a token good for an hour is kept for every call of the command', async () => {
+  const r = await wait({ AZ_EXPIRES_IN: '3600' });
+  expect(r.code).toBe(0);
+  expect(seen.length).toBeGreaterThanOrEqual(WAIT_POLLS + 2);
+  expect(azRuns()).toBe(1);
 });
 
 /** `aksnet rollout list` against the recorder, with only the credentials given here (none inherited). */
