@@ -66,6 +66,8 @@ export async function startEmbeddedBackend(options: EmbeddedOptions): Promise<Em
     const v = options.env[k];
     if (v) appSettings[k] = v;
   }
+  // The app tells the simulator its clock scale, so an operation's Retry-After comes in the host's seconds.
+  if (clockScale !== 1) appSettings.AKSNET_CLOCK_SCALE = String(clockScale);
   let host: RunningHost;
   try {
     host = await startHost({ entry, db: path.join(dir, 'hub.db'), clockScale, env: appSettings, timers: false, log: options.log ?? (() => undefined) });
