@@ -3,10 +3,10 @@
  *
  * Durable timers honour Retry-After, then a poll activity reads the status, until a terminal status or the deadline.
  * It is a sub-orchestration of its own, and continues as new every few polls, for CPU: out-of-process JavaScript
- * replays an orchestration's whole history on every episode, and a 20-minute reimage is ~25 polls of two episodes
- * each (the timer, then the poll's result). Inside clusterMigration each of those ~50 episodes replayed the run so far
- * (~120 events on average); here an episode replays at most POLLS_PER_EXECUTION polls (≤ ~70 events, ~35 on average),
- * for three more episodes per operation (the child's start, the parent hearing its end, one per continueAsNew).
+ * replays an orchestration's whole history on every episode, and a 20-minute reimage is ~12 polls of two episodes
+ * each (the timer, then the poll's result). Inside clusterMigration each of those episodes would replay the run so far;
+ * here an episode replays at most POLLS_PER_EXECUTION polls (≤ ~100 events), for two more episodes per operation
+ * (the child's start, the parent hearing its end) and one per continueAsNew (none for a 20-minute reimage).
  * Measured in docs/benchmarks.md § Rollout.
  */
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
@@ -19,14 +19,19 @@ export const DEFAULT_POLL_SECONDS = 30;
 export const MIN_POLL_SECONDS = 5;
 export const MAX_POLL_SECONDS = 300;
 /**
- * While an operation runs, polls spread out with its age (a quarter of the time it has run, at most a minute),
- * never sooner than ARM's Retry-After: a 20-minute reimage is polled about 25 times instead of 80 (every 15 s), and
- * its end is seen at most a minute late (5 %; 30 s on average in the rollout bench, docs/benchmarks.md).
+ * The cadence. ARM's Retry-After is the least an operation asks a client to wait, not a cadence to keep
+ * (docs/aks-facts.md: long-running operations), and every poll is a read from the subscription's bucket (25/s, shared
+ * by the fleet) and, here, two orchestrator episodes. AKS operations run minutes (a reimage ~20), so the first poll
+ * comes after a minute, and each next one after as long as the operation has run so far, at most two minutes, never
+ * sooner than Retry-After (waits of 1, 1, 2, 2, … minutes). A 20-minute reimage is polled 11–12 times instead of ~26
+ * (a quarter of its age, at most a minute) or 80 (every 15 s), a 1-hour operation ~32 times instead of ~65; an end is
+ * seen at most two minutes late, about one on average. docs/benchmarks.md § Rollout measures the trade: half the
+ * episodes per step for about half a minute more per slot.
  */
-const AGE_POLL_DIVISOR = 4;
-const MAX_AGE_POLL_SECONDS = 60;
+const FIRST_POLL_SECONDS = 60;
+const MAX_AGE_POLL_SECONDS = 120;
 /** Polls per execution before continueAsNew: bounds the history each episode replays (see above). */
-export const POLLS_PER_EXECUTION = 8;
+export const POLLS_PER_EXECUTION = 12;
 
 export interface FollowOperationInput {
   handle: OperationHandle;
@@ -38,9 +43,9 @@ export interface FollowOperationInput {
   waitSeconds: number;
 }
 
-/** The first wait: the PUT's Retry-After, else the default, within the bounds. */
+/** The first wait: a minute, or the PUT's Retry-After if that is longer, within the bounds. */
 export function firstPollWait(retryAfterSeconds: number | undefined): number {
-  return clamp(retryAfterSeconds ?? DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+  return clamp(Math.max(retryAfterSeconds ?? 0, FIRST_POLL_SECONDS), MIN_POLL_SECONDS, MAX_POLL_SECONDS);
 }
 
 /**
@@ -66,7 +71,7 @@ export const followOperationOrchestrator: OrchestrationHandler = function* (cont
     if (status.status !== 'InProgress') return status;
     if (now(context) >= deadline) return { status: 'InProgress', ...(status.error ? { error: status.error } : {}) } satisfies OperationStatus;
     const ageSeconds = (now(context).getTime() - begun.getTime()) / 1000;
-    const byAge = Math.min(ageSeconds / AGE_POLL_DIVISOR, MAX_AGE_POLL_SECONDS);
+    const byAge = Math.min(ageSeconds, MAX_AGE_POLL_SECONDS);
     wait = clamp(Math.max(status.retryAfterSeconds ?? DEFAULT_POLL_SECONDS, byAge), MIN_POLL_SECONDS, MAX_POLL_SECONDS);
     if (polls >= POLLS_PER_EXECUTION) {
       context.df.continueAsNew({ ...input, waitSeconds: wait } satisfies FollowOperationInput);

@@ -238,12 +238,28 @@ describe('clusterMigration', () => {
     const polls = activityCalls(run, ACTIVITIES.pollOperation);
     expect(polls).toHaveLength(3);
     const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
-    // 45 s (Retry-After of the PUT), then 90 s (of the first poll), then a quarter of the operation's age
-    // (135 s / 4), which is longer than the 30 s default.
-    expect(polls.map((p, i) => (p.at.getTime() - (i === 0 ? begin.at.getTime() : polls[i - 1].at.getTime())) / 1000)).toEqual([45, 90, 33.75]);
+    // A minute (the PUT's Retry-After, 45 s, is shorter), then 90 s (the first poll's Retry-After, longer than the
+    // operation's age then, 60 s), then the age (150 s) capped at two minutes, longer than the 30 s default.
+    expect(polls.map((p, i) => (p.at.getTime() - (i === 0 ? begin.at.getTime() : polls[i - 1].at.getTime())) / 1000)).toEqual([60, 90, 120]);
   });
 
-  it('spreads polls out as a long operation ages, never sooner than Retry-After, never more than a minute apart', async () => {
+  it('polls a 20-minute operation 11 times, its last poll at 20 minutes: a minute, a minute, then every two', async () => {
+    const inProgress = Array.from({ length: 10 }, () => ({ status: 'InProgress' as const, retryAfterSeconds: 15 }));
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input(),
+      script({ begin: { 'dataplane:cilium': [started('dataplane:cilium', 15)] }, poll: { 'dataplane:cilium': [...inProgress, { status: 'Succeeded' }] } }),
+    );
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
+    const ages = activityCalls(run, ACTIVITIES.pollOperation).map((p) => (p.at.getTime() - begin.at.getTime()) / 1000);
+    // ARM's 15 s Retry-After is a minimum, not a cadence (was ~26 polls: every 15 s, then a quarter of the age ≤ 60 s)
+    expect(ages).toEqual([60, 120, 240, 360, 480, 600, 720, 840, 960, 1080, 1200]);
+    // 11 polls: one execution of the child, no continueAsNew
+    expect(run.children[0].executions).toBe(1);
+  });
+
+  it('spreads polls out as a long operation ages, never sooner than Retry-After, never more than two minutes apart', async () => {
     const inProgress = Array.from({ length: 40 }, () => ({ status: 'InProgress' as const, retryAfterSeconds: 15 }));
     const run = await runOrchestration(
       clusterMigrationOrchestrator,
@@ -254,10 +270,10 @@ describe('clusterMigration', () => {
     const polls = activityCalls(run, ACTIVITIES.pollOperation);
     const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
     const gaps = polls.map((p, i) => (p.at.getTime() - (i === 0 ? begin.at.getTime() : polls[i - 1].at.getTime())) / 1000);
-    expect(gaps.slice(0, 5)).toEqual([15, 15, 15, 15, 15]); // young: Retry-After rules
-    expect(Math.min(...gaps)).toBe(15);
-    expect(Math.max(...gaps)).toBe(60);
-    expect(gaps[gaps.length - 1]).toBe(60);
+    expect(gaps.slice(0, 3)).toEqual([60, 60, 120]); // young: a minute, then the age; Retry-After (15 s) is less
+    expect(Math.min(...gaps)).toBe(60);
+    expect(Math.max(...gaps)).toBe(120);
+    expect(gaps[gaps.length - 1]).toBe(120);
     for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1]);
   });
 
@@ -605,16 +621,16 @@ describe('clusterMigration follows each operation in a followOperation sub-orche
     expect(long.children).toHaveLength(1);
     const [child] = long.children;
     expect(child.output).toEqual({ status: 'Succeeded' });
-    // 31 polls, POLLS_PER_EXECUTION (8) an execution: 8 + 8 + 8 + 7, each execution a fresh history
+    // 31 polls, POLLS_PER_EXECUTION (12) an execution: 12 + 12 + 7, each execution a fresh history
     expect(child.executions).toBe(Math.ceil(31 / POLLS_PER_EXECUTION));
     expect(child.continuedWith).toHaveLength(Math.ceil(31 / POLLS_PER_EXECUTION) - 1);
     expect(child.maxHistory).toBeLessThanOrEqual(8 * POLLS_PER_EXECUTION + 6);
-    // the same operation throughout, its age still counted from its begin (the waits grew to the minute cap)
+    // the same operation throughout, its age still counted from its begin (the waits grew to the two-minute cap)
     for (const c of child.continuedWith as Array<{ handle: { url: string }; begunAt: string; waitSeconds: number }>) {
       expect(c.handle.url).toBe('https://management.azure.com/operations/dataplane:cilium');
       expect(c.begunAt).toBe(activityCalls(long, ACTIVITIES.beginStep)[0].at.toISOString());
     }
-    expect((child.continuedWith[2] as { waitSeconds: number }).waitSeconds).toBe(60);
+    expect((child.continuedWith[1] as { waitSeconds: number }).waitSeconds).toBe(120);
     // the run's own history does not grow with the polls: 31 polls leave it as long as 2 do
     const short = await longRun(2);
     expect(short.children[0].executions).toBe(1);
