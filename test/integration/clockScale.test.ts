@@ -32,6 +32,28 @@ async function beginAndPoll(c: AzureClients, name: string): Promise<{ begin?: nu
   return { begin: started.retryAfterSeconds, poll: status.status === 'InProgress' ? status.retryAfterSeconds : undefined };
 }
 
+/** Polls the operation the first test started on aks-web-prd (still running: 60 simulated minutes = 1.8 s). */
+async function pollRunning(c: AzureClients): Promise<unknown> {
+  const id = managedClusterId(SUB_A, 'rg-web-prd', 'aks-web-prd');
+  const running = [...sim.world.operations.values()].find((o) => o.status === 'InProgress' && o.resourceId.toLowerCase() === id.toLowerCase());
+  expect(running).toBeDefined();
+  const url = `${sim.armEndpoint}/subscriptions/${parseArmId(id).subscriptionId}/providers/Microsoft.ContainerService/locations/${running!.location}/operations/${running!.id}?api-version=2026-04-01`;
+  return new ArmOperations(c).getOperation({ url, kind: 'azure-asyncoperation', resourceId: id });
+}
+
+/** Runs `fn` with AKSNET_CLOCK_SCALE set to `value` (unset when undefined), then puts the variable back. */
+async function withClockScaleEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.AKSNET_CLOCK_SCALE;
+  if (value === undefined) delete process.env.AKSNET_CLOCK_SCALE;
+  else process.env.AKSNET_CLOCK_SCALE = value;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.AKSNET_CLOCK_SCALE;
+    else process.env.AKSNET_CLOCK_SCALE = saved;
+  }
+}
+
 beforeAll(async () => {
   sim = await startSimulator({ snapshot: sampleFleet(), timeScale: TIME_SCALE, throttling: false, durations: { updateMinutes: 60 } });
 });
@@ -47,46 +69,15 @@ describe("an operation's Retry-After under a time scale", () => {
   });
 
   it("is counted in the client's own seconds when its clock runs at another scale (15 × 0.0005 × 1000 = 7.5 → 8)", async () => {
-    const c = clients(1000);
-    const ops = new ArmOperations(c);
-    const id = managedClusterId(SUB_A, 'rg-web-prd', 'aks-web-prd');
-    // the operation of the first test still runs (60 simulated minutes = 1.8 s): its status is enough
-    const running = [...sim.world.operations.values()].find((o) => o.status === 'InProgress' && o.resourceId.toLowerCase() === id.toLowerCase());
-    expect(running).toBeDefined();
-    const url = `${sim.armEndpoint}/subscriptions/${parseArmId(id).subscriptionId}/providers/Microsoft.ContainerService/locations/${running!.location}/operations/${running!.id}?api-version=2026-04-01`;
-    const status = await ops.getOperation({ url, kind: 'azure-asyncoperation', resourceId: id });
-    expect(status).toEqual({ status: 'InProgress', retryAfterSeconds: 8 });
+    expect(await pollRunning(clients(1000))).toEqual({ status: 'InProgress', retryAfterSeconds: 8 });
   });
 
   it('stays in wall seconds (at least 1) for a client that names no clock, as the SDK poller and AKSNET_CLOCK_SCALE unset', async () => {
-    const saved = process.env.AKSNET_CLOCK_SCALE;
-    delete process.env.AKSNET_CLOCK_SCALE;
-    try {
-      const c = clients();
-      const ops = new ArmOperations(c);
-      const id = managedClusterId(SUB_A, 'rg-web-prd', 'aks-web-prd');
-      const running = [...sim.world.operations.values()].find((o) => o.status === 'InProgress' && o.resourceId.toLowerCase() === id.toLowerCase());
-      const url = `${sim.armEndpoint}/subscriptions/${parseArmId(id).subscriptionId}/providers/Microsoft.ContainerService/locations/${running!.location}/operations/${running!.id}?api-version=2026-04-01`;
-      expect(await ops.getOperation({ url, kind: 'azure-asyncoperation', resourceId: id })).toEqual({ status: 'InProgress', retryAfterSeconds: 1 });
-    } finally {
-      if (saved !== undefined) process.env.AKSNET_CLOCK_SCALE = saved;
-    }
+    expect(await withClockScaleEnv(undefined, () => pollRunning(clients()))).toEqual({ status: 'InProgress', retryAfterSeconds: 1 });
   });
 
   it('reads AKSNET_CLOCK_SCALE when no clockScale is given (how the local host app learns its clock)', async () => {
-    const saved = process.env.AKSNET_CLOCK_SCALE;
-    process.env.AKSNET_CLOCK_SCALE = String(1 / TIME_SCALE);
-    try {
-      const c = clients();
-      const ops = new ArmOperations(c);
-      const id = managedClusterId(SUB_A, 'rg-web-prd', 'aks-web-prd');
-      const running = [...sim.world.operations.values()].find((o) => o.status === 'InProgress' && o.resourceId.toLowerCase() === id.toLowerCase());
-      const url = `${sim.armEndpoint}/subscriptions/${parseArmId(id).subscriptionId}/providers/Microsoft.ContainerService/locations/${running!.location}/operations/${running!.id}?api-version=2026-04-01`;
-      expect(await ops.getOperation({ url, kind: 'azure-asyncoperation', resourceId: id })).toEqual({ status: 'InProgress', retryAfterSeconds: 15 });
-    } finally {
-      if (saved === undefined) delete process.env.AKSNET_CLOCK_SCALE;
-      else process.env.AKSNET_CLOCK_SCALE = saved;
-    }
+    expect(await withClockScaleEnv(String(1 / TIME_SCALE), () => pollRunning(clients()))).toEqual({ status: 'InProgress', retryAfterSeconds: 15 });
   });
 
   it("lets the SDK's LRO poller (wall clock, no clock header) follow an operation to its end in wall time", async () => {
