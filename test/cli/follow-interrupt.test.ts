@@ -109,6 +109,26 @@ function follow(b: Backend, interrupt: FollowInterrupt) {
   return waitForRollout(b.client, ID, { intervalMs: 20, progress: () => undefined, interrupt });
 }
 
+/**
+ * Follows rollout ID on `b` with a FollowInterrupt as the CLI sets one up (attached to the run when the CLI owns the
+ * host), every piece closed after the test.
+ */
+function startFollowing(b: Backend, owner: typeof owned | undefined, followAgain?: (id: string) => string) {
+  cleanup.push(() => b.close());
+  const { ctx, warnings } = context();
+  const interrupt = new FollowInterrupt(ctx, owner, followAgain);
+  cleanup.push(() => interrupt.dispose());
+  if (owner) interrupt.attach(b.client, ID);
+  return { interrupt, warnings, following: follow(b, interrupt) };
+}
+
+/** One Ctrl-C once the first poll was answered; resolves with the run's last summary. */
+async function ctrlCAfterFirstPoll(b: Backend, following: ReturnType<typeof follow>) {
+  await until('the first poll', () => b.seen.length >= 1);
+  ctrlC();
+  return following;
+}
+
 describe('first Ctrl-C on the CLI’s own host', () => {
   it('a cancel refused because the run had just ended (409 RolloutEnded): no "cancelled" claim, the real end and its exit code stand', async () => {
     let cancelAsked = false;
@@ -121,15 +141,8 @@ describe('first Ctrl-C on the CLI’s own host', () => {
       },
       200,
     );
-    cleanup.push(() => b.close());
-    const { ctx, warnings } = context();
-    const interrupt = new FollowInterrupt(ctx, owned);
-    cleanup.push(() => interrupt.dispose());
-    interrupt.attach(b.client, ID);
-    const following = follow(b, interrupt);
-    await until('the first poll', () => b.seen.length >= 1);
-    ctrlC();
-    const last = await following;
+    const { interrupt, warnings, following } = startFollowing(b, owned);
+    const last = await ctrlCAfterFirstPoll(b, following);
     expect(last.status).toBe('completed');
     expect(interrupt.cancelled).toBe(false);
     expect(interrupt.endedError(ID, last.status)).toBeUndefined();
@@ -147,15 +160,8 @@ describe('first Ctrl-C on the CLI’s own host', () => {
       },
       200,
     );
-    cleanup.push(() => b.close());
-    const { ctx } = context();
-    const interrupt = new FollowInterrupt(ctx, owned);
-    cleanup.push(() => interrupt.dispose());
-    interrupt.attach(b.client, ID);
-    const following = follow(b, interrupt);
-    await until('the first poll', () => b.seen.length >= 1);
-    ctrlC();
-    const last = await following;
+    const { interrupt, following } = startFollowing(b, owned);
+    const last = await ctrlCAfterFirstPoll(b, following);
     expect(last.status).toBe('cancelled');
     expect(interrupt.cancelled).toBe(true);
     const err = interrupt.endedError(ID, last.status);
@@ -174,15 +180,8 @@ describe('first Ctrl-C on the CLI’s own host', () => {
         return { status: 202, body: { id: ID, action: 'cancel', accepted: true } };
       },
     );
-    cleanup.push(() => b.close());
-    const { ctx, warnings } = context();
-    const interrupt = new FollowInterrupt(ctx, owned);
-    cleanup.push(() => interrupt.dispose());
-    interrupt.attach(b.client, ID);
-    const following = follow(b, interrupt);
-    await until('the first poll', () => b.seen.length >= 1);
-    ctrlC();
-    const last = await following;
+    const { interrupt, warnings, following } = startFollowing(b, owned);
+    const last = await ctrlCAfterFirstPoll(b, following);
     expect(interrupt.endedError(ID, last.status)).toBeUndefined();
     expect(warnings[warnings.length - 1]).toBe(`Ctrl-C: the cancel of rollout ${ID} came too late; it ended completed`);
   });
@@ -195,12 +194,7 @@ describe('the press that stops following aborts the poll in flight', () => {
       (n) => (n === 1 ? summary('running', 'Running') : undefined),
       () => ({ status: 202, body: { id: ID, action: 'cancel', accepted: true } }),
     );
-    cleanup.push(() => b.close());
-    const { ctx } = context();
-    const interrupt = new FollowInterrupt(ctx, owned);
-    cleanup.push(() => interrupt.dispose());
-    interrupt.attach(b.client, ID);
-    const following = follow(b, interrupt);
+    const { interrupt, following } = startFollowing(b, owned);
     const outcome = following.then(
       () => undefined,
       (e: unknown) => e,
@@ -222,11 +216,8 @@ describe('the press that stops following aborts the poll in flight', () => {
       (n) => (n === 1 ? summary('waitingForApproval', 'Running') : undefined),
       () => ({ status: 500, body: {} }),
     );
-    cleanup.push(() => b.close());
-    const { ctx } = context();
-    const interrupt = new FollowInterrupt(ctx, undefined, (id) => `aksnet rollout wait ${id} --backend URL`);
-    cleanup.push(() => interrupt.dispose());
-    const outcome = follow(b, interrupt).then(
+    const { following } = startFollowing(b, undefined, (id) => `aksnet rollout wait ${id} --backend URL`);
+    const outcome = following.then(
       () => undefined,
       (e: unknown) => e,
     );
