@@ -4,7 +4,7 @@
  */
 import { discoverAndAssess, loadStageBatch, closeRollout } from '../../functions/activities/rollout';
 import type { ClusterMigrationInput, RolloutReport } from '../../functions/contracts';
-import { setDependencyFactory, type Dependencies } from '../../functions/dependencies';
+import { setDependencyFactory } from '../../functions/dependencies';
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from '../../functions/names';
 import { rolloutOrchestrator } from '../../functions/orchestrators/rollout';
 import type { ManagedClusterResource } from '../../shared/model/arm';
@@ -12,6 +12,7 @@ import { normalizeFleet } from '../../shared/model/normalize';
 import type { ClusterResult } from '../../shared/migration/result';
 import type { RolloutSpec } from '../../shared/rollout/spec';
 import { MemoryResultStore } from '../../shared/rollout/store';
+import { useDiscoveryOnly } from './support/discoveryOnly';
 import { ciliumCluster, kubenetCluster, maintenanceConfiguration, nodeSubnetCluster, nsg, snapshotOf, vnet } from '../support/arm';
 import { runOrchestration, type DriverScript, type Reply, type Run, type Scheduled } from './support/replay';
 
@@ -24,21 +25,7 @@ function fleet(n: number, extra: ManagedClusterResource[] = []): ManagedClusterR
 }
 
 function wire(clusters: ManagedClusterResource[], extraResources: Parameters<typeof snapshotOf>[0] = []): MemoryResultStore {
-  const store = new MemoryResultStore();
-  const facts = normalizeFleet(snapshotOf([...clusters, vnet(), nsg(), ...extraResources]));
-  const unused = (): never => {
-    throw new Error('not used by the rollout orchestrator test');
-  };
-  const deps: Dependencies = {
-    clusters: { getCluster: unused, beginPutCluster: unused, getOperation: unused, beginScaleAgentPool: unused },
-    kube: { listNodePools: unused, patchNodePool: unused, listNodes: unused, deleteNode: unused },
-    facts: { readCluster: unused },
-    discovery: { discover: async () => ({ clusters: facts, failures: [] }) },
-    results: store,
-    locks: store,
-  };
-  setDependencyFactory(() => deps);
-  return store;
+  return useDiscoveryOnly(normalizeFleet(snapshotOf([...clusters, vnet(), nsg(), ...extraResources])), 'the rollout orchestrator test');
 }
 
 interface ChildPlan {

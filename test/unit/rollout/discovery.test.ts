@@ -6,7 +6,8 @@
  * afresh at its turn. Real ARM-shaped clusters, the real assessment, the in-memory lock store.
  */
 import { discoverAndAssess } from '../../../functions/activities/rollout';
-import { setDependencyFactory, type Dependencies } from '../../../functions/dependencies';
+import { setDependencyFactory } from '../../../functions/dependencies';
+import { useDiscoveryOnly } from '../../functions/support/discoveryOnly';
 import { assessCluster } from '../../../shared/assess';
 import type { ManagedClusterResource } from '../../../shared/model/arm';
 import type { ClusterFacts } from '../../../shared/model/facts';
@@ -119,20 +120,8 @@ describe('discovery with cluster locks', () => {
   });
 
   it('the discovery activity asks the locks: a second rollout records the held cluster pending in its stage, not blocked', async () => {
-    const store = new MemoryResultStore();
     const facts = factsOf([nodeSubnetCluster({ name: 'aks-held', provisioningState: 'Updating' }), nodeSubnetCluster({ name: 'aks-ok' })]);
-    const unused = (): never => {
-      throw new Error('not used by discovery');
-    };
-    const deps: Dependencies = {
-      clusters: { getCluster: unused, beginPutCluster: unused, getOperation: unused, beginScaleAgentPool: unused },
-      kube: { listNodePools: unused, patchNodePool: unused, listNodes: unused, deleteNode: unused },
-      facts: { readCluster: unused },
-      discovery: { discover: async () => ({ clusters: facts, failures: [] }) },
-      results: store,
-      locks: store,
-    };
-    setDependencyFactory(() => deps);
+    const store = useDiscoveryOnly(facts, 'discovery');
     await store.acquire(clusterId('aks-held'), HOLDER, new Date(), 86_400);
 
     const summary = await discoverAndAssess({ rolloutId: 'twin-b', spec });
