@@ -113,6 +113,11 @@ function* keepLock(context: OrchestrationContext, state: RunState): Generator<Ta
   );
 }
 
+/** How long one operation may run before the step is timed out (input, default 4 hours). */
+function deadlineMinutes(state: RunState): number {
+  return state.input.operationDeadlineMinutes ?? 240;
+}
+
 function operationMinutes(state: RunState, operations: number): number {
   return (state.input.expectedOperationMinutes ?? 60) * operations;
 }
@@ -167,7 +172,7 @@ function* follow(context: OrchestrationContext, state: RunState, started: Operat
   const input: FollowOperationInput = {
     handle: started.handle,
     begunAt: begun.toISOString(),
-    deadlineAt: addSeconds(begun, (state.input.operationDeadlineMinutes ?? 240) * 60).toISOString(),
+    deadlineAt: addSeconds(begun, deadlineMinutes(state) * 60).toISOString(),
     waitSeconds: firstPollWait(started.retryAfterSeconds),
   };
   setPhase(context, label, { polling: true });
@@ -187,7 +192,7 @@ function* runStep(context: OrchestrationContext, state: RunState, step: Step, po
     state.result.steps.push(r);
     return r;
   };
-  const busyUntil = addSeconds(now(context), (state.input.operationDeadlineMinutes ?? 240) * 60);
+  const busyUntil = addSeconds(now(context), deadlineMinutes(state) * 60);
   let restarts = 0;
   let staleRetries = 0;
   const restoring = step === 'nap:enable';
@@ -227,7 +232,7 @@ function* runStep(context: OrchestrationContext, state: RunState, step: Step, po
     if (status.status === 'InProgress') {
       record('timedOut', correlation);
       const last = status.error ? ` (${status.error.message})` : '';
-      throw new RunStop('failed', 'OperationTimedOut', `${step}: the operation was still running after ${state.input.operationDeadlineMinutes ?? 240} minutes${last}; it goes on in Azure`);
+      throw new RunStop('failed', 'OperationTimedOut', `${step}: the operation was still running after ${deadlineMinutes(state)} minutes${last}; it goes on in Azure`);
     }
     const error = status.error ?? { code: `Operation${status.status}`, message: `the operation ended ${status.status}` };
     if (status.status === 'Failed' && ['AKSOperationPreempted', 'OperationPreempted'].includes(error.code) && restarts < MAX_STEP_RESTARTS) {
@@ -261,7 +266,7 @@ function* disableNap(context: OrchestrationContext, state: RunState): Generator<
   const applied = yield* callOrStop<ScaleOutcome>(context, ACTIVITIES.napApply, { clusterId, plan });
   yield* followAll(context, state, applied, 'nap:disable');
   let remaining = yield* callOrStop<string[]>(context, ACTIVITIES.napDrain, { clusterId });
-  const deadline = addSeconds(now(context), (state.input.operationDeadlineMinutes ?? 240) * 60);
+  const deadline = addSeconds(now(context), deadlineMinutes(state) * 60);
   while (remaining.length > 0) {
     if (now(context) >= deadline) throw new RunStop('failed', 'NapNodesRemain', `NAP nodes still present: ${remaining.join(', ')}`);
     setPhase(context, 'nap:disable', { napNodesRemaining: remaining.length });

@@ -15,9 +15,9 @@ import { ACTIVITIES } from '../names';
 import { addSeconds, callActivity, clamp, failureText, now } from './common';
 
 /** Default poll interval when ARM sends no Retry-After, and its bounds. */
-export const DEFAULT_POLL_SECONDS = 30;
+const DEFAULT_POLL_SECONDS = 30;
 export const MIN_POLL_SECONDS = 5;
-export const MAX_POLL_SECONDS = 300;
+const MAX_POLL_SECONDS = 300;
 /**
  * The cadence. ARM's Retry-After is the least an operation asks a client to wait, not a cadence to keep
  * (docs/aks-facts.md: long-running operations), and every poll is a read from the subscription's bucket (25/s, shared

@@ -75,7 +75,6 @@ export interface AzureClientsOptions extends TargetOptions {
   clockScale?: number;
 }
 
-export { CLOCK_SCALE_HEADER };
 
 /** AKSNET_ARM_PACING: 'on' (default) or 'off'; anything else is a one-line error, never a silent default. */
 export function armPacingFromEnv(env: NodeJS.ProcessEnv): 'on' | 'off' {

@@ -218,16 +218,13 @@ function lroHeaders(req: SimRequest, ctx: ContainerServiceContext, op: SimOperat
   };
 }
 
-/** The header a client sends to say its timers run this many times faster than wall time (shared/azure/clockHeader.ts). */
-export const CLIENT_CLOCK_SCALE_HEADER = CLOCK_SCALE_HEADER;
-
 /**
  * ARM asks for a poll every ~15 s (simulated time). A client on the wall clock (the SDK's LRO poller) gets it scaled
- * to wall seconds; a client that declares its clock scale (CLIENT_CLOCK_SCALE_HEADER) gets it in its own seconds, so a
+ * to wall seconds; a client that declares its clock scale (CLOCK_SCALE_HEADER, shared/azure/clockHeader.ts) gets it in its own seconds, so a
  * host whose durable timers run at 1/timeScale hears 15. At least 1 s either way (core-lro treats 0 as "no advice").
  */
 function retryAfterSeconds(req: SimRequest, ctx: ContainerServiceContext): number {
-  const raw = req.headers[CLIENT_CLOCK_SCALE_HEADER];
+  const raw = req.headers[CLOCK_SCALE_HEADER];
   const clientScale = Number(Array.isArray(raw) ? raw[0] : (raw ?? 1));
   const scale = Number.isFinite(clientScale) && clientScale > 0 ? clientScale : 1;
   return Math.max(1, Math.ceil((ctx.clock.realMs(15_000) * scale) / 1000 - 1e-9));
@@ -481,13 +478,16 @@ function operationStatus(req: SimRequest, ctx: ContainerServiceContext, results:
   const apiVersion = requireApiVersion(req);
   const op = ctx.world.operations.get(id) ?? [...ctx.world.operations.values()].find((o) => o.id.toLowerCase() === id.toLowerCase());
   if (!op) throw new ArmError(404, 'NotFound', `Operation '${id}' was not found.`);
-  const retry = { 'Retry-After': String(retryAfterSeconds(req, ctx)) };
   if (results) {
-    if (op.status === 'InProgress') return ok(undefined, 202, { ...retry, Location: lroHeaders(req, ctx, op, apiVersion).Location });
+    if (op.status === 'InProgress') {
+      const h = lroHeaders(req, ctx, op, apiVersion);
+      return ok(undefined, 202, { 'Retry-After': h['Retry-After'], Location: h.Location });
+    }
     if (op.status === 'Failed') throw new ArmError(400, op.error?.code ?? 'Failed', op.error?.message ?? 'The operation failed.');
     if (op.status === 'Canceled') throw new ArmError(400, 'Canceled', 'The operation was canceled.');
     return ok(undefined, 204);
   }
+  const retry = { 'Retry-After': String(retryAfterSeconds(req, ctx)) };
   const body: Record<string, unknown> = {
     id: `/subscriptions/${op.subscriptionId}/providers/Microsoft.ContainerService/locations/${op.location}/operations/${op.id}`,
     name: op.id,
