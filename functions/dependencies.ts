@@ -21,7 +21,7 @@ import { TableDecisionStore, type RolloutFacts } from '../shared/remediation/tab
 import { SqliteResultStore } from '../shared/rollout/sqliteStore';
 import type { ClusterLocks, ResultStore } from '../shared/rollout/store';
 import { TableResultStore } from '../shared/rollout/tableStore';
-import { DECISIONS_TABLE_SETTING, LOCKS_TABLE_SETTING, RESULTS_TABLE_SETTING, TABLE_CONNECTION_STRING_SETTING, TABLE_ENDPOINT_SETTING, tablesFromSettings } from '../shared/storage/tables';
+import { DECISIONS_TABLE_SETTING, LOCKS_TABLE_SETTING, RESULTS_TABLE_SETTING, TABLE_CONNECTION_STRING_SETTING, TABLE_ENDPOINT_SETTING, tablesFromSettings, type AksnetTables } from '../shared/storage/tables';
 
 export interface Dependencies {
   clusters: ClusterOperations;
@@ -46,7 +46,6 @@ export function storeSettingsKey(env: NodeJS.ProcessEnv): string {
   return JSON.stringify(names.map((n) => env[n] ?? null));
 }
 
-/** Results + locks: Table storage when configured, else SQLite (see the header). */
 /**
  * Without a file (AKSNET_RESULTS_DB unset or ':memory:') results, locks and decisions share ONE in-memory database
  * per process, so remediation's "being migrated" and "own correlation id" answers and the decisions' migration
@@ -59,15 +58,31 @@ function sqliteResults(env: NodeJS.ProcessEnv): SqliteResultStore {
   return (memoryResults ??= new SqliteResultStore(':memory:'));
 }
 
-export function resultStoreFromSettings(env: NodeJS.ProcessEnv): ResultStore & ClusterLocks {
+/**
+ * One Table result store per set of store settings: the decision store reads results and locks through the same
+ * clients, credential and table creation as the rollouts, instead of building them a second time.
+ */
+const tableStores = new Map<string, { tables: AksnetTables; results: TableResultStore }>();
+function tableStoresFor(env: NodeJS.ProcessEnv): { tables: AksnetTables; results: TableResultStore } | undefined {
+  const key = storeSettingsKey(env);
+  const known = tableStores.get(key);
+  if (known) return known;
   const tables = tablesFromSettings(env);
-  return tables ? new TableResultStore(tables) : sqliteResults(env);
+  if (!tables) return undefined;
+  const built = { tables, results: new TableResultStore(tables) };
+  tableStores.set(key, built);
+  return built;
+}
+
+/** Results + locks: Table storage when configured, else SQLite (see the header). */
+export function resultStoreFromSettings(env: NodeJS.ProcessEnv): ResultStore & ClusterLocks {
+  return tableStoresFor(env)?.results ?? sqliteResults(env);
 }
 
 /** Remediation decisions: Table storage when configured (beside the results and locks), else SQLite. */
 export function decisionStoreFromSettings(env: NodeJS.ProcessEnv): RemediationStore {
-  const tables = tablesFromSettings(env);
-  if (tables) return new TableDecisionStore(tables.decisions, new TableResultStore(tables));
+  const table = tableStoresFor(env);
+  if (table) return new TableDecisionStore(table.tables.decisions, table.results);
   const file = env[RESULTS_DB_SETTING];
   return new SqliteDecisionStore(file && file !== ':memory:' ? file : sqliteResults(env));
 }

@@ -6,6 +6,7 @@
  * hub — each rollout's up to 10,000 cluster migrations included, with their inputs and outputs), so the cost
  * of a list call is bounded here instead: at most `maxScanned` index rows, hence status calls, per request.
  */
+import { limiter } from '../azure/limit';
 import type { ResultStore, RolloutIndexEntry } from '../rollout/store';
 import type { InstanceStatus } from './summary';
 import type { RuntimeStatusFilter } from './validate';
@@ -41,23 +42,6 @@ export interface RolloutListResult {
 }
 
 /**
- * Maps with at most `limit` calls in flight, keeping the order. Hand-written: a dozen lines, and no
- * concurrency-limiting package is among the installed ones.
- */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-/**
  * One page of rollouts, newest first: index rows in order, those whose instance is gone or whose runtime status
  * the filter excludes dropped. It reads the index in chunks of exactly the rows still missing from the page (so
  * an unfiltered page costs `limit` status calls) until the page is full, the index ends, or `maxScanned` rows
@@ -72,7 +56,8 @@ export async function pageRollouts(sources: RolloutListSources, req: RolloutList
   do {
     const page = await sources.index.listRollouts({ limit: Math.min(req.limit - rows.length, budget - scanned), ...(token ? { continuationToken: token } : {}) });
     scanned += page.items.length;
-    const statuses = await mapBounded(page.items, STATUS_CONCURRENCY, (e) => sources.status(e.rolloutId));
+    const limit = limiter(STATUS_CONCURRENCY);
+    const statuses = await Promise.all(page.items.map((e) => limit(() => sources.status(e.rolloutId))));
     page.items.forEach((entry, i) => {
       const instance = statuses[i];
       if (instance && (!wanted || wanted.has(instance.runtimeStatus))) rows.push({ entry, instance });

@@ -20,10 +20,6 @@ export function orderedKey(raw: string): string {
   return checkLength('id', raw, Buffer.from(raw, 'utf8').toString('hex'));
 }
 
-export function fromOrderedKey(key: string): string {
-  return Buffer.from(key, 'hex').toString('utf8');
-}
-
 // eslint-disable-next-line no-control-regex -- control characters are exactly what Table keys forbid
 const FORBIDDEN = /[/\\#?%~\u0000-\u001f\u007f-\u009f]/g;
 
