@@ -29,6 +29,7 @@ interface Row {
 export class SqliteDecisionStore implements DecisionStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
+  private migrationRow?: Database.Statement;
   private readonly eventRow: Database.Statement;
   private readonly lastMigrateRow: Database.Statement;
   private readonly claimRow: Database.Statement;
@@ -124,8 +125,11 @@ export class SqliteDecisionStore implements DecisionStore {
 
   /** A `migrate` decision with the result its migration saved under the instance id, once it ended. */
   private withMigration(record: DecisionRecord): DecisionRecord {
-    if (record.action !== 'migrate' || !record.instanceId || !this.hasTable('rollout_clusters')) return record;
-    const row = this.db.prepare('SELECT result_json FROM rollout_clusters WHERE rollout_id = ? AND result_json IS NOT NULL LIMIT 1').get(record.instanceId) as { result_json: string } | undefined;
+    if (record.action !== 'migrate' || !record.instanceId) return record;
+    // Prepared once the result store has made its table (until then there is no result to show).
+    this.migrationRow ??= this.hasTable('rollout_clusters') ? this.db.prepare('SELECT result_json FROM rollout_clusters WHERE rollout_id = ? AND result_json IS NOT NULL LIMIT 1') : undefined;
+    if (!this.migrationRow) return record;
+    const row = this.migrationRow.get(record.instanceId) as { result_json: string } | undefined;
     return row ? { ...record, migration: JSON.parse(row.result_json) as ClusterResult } : record;
   }
 

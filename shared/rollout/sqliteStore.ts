@@ -39,6 +39,9 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
   private readonly lockPut: Database.Statement;
   private readonly lockDelete: Database.Statement;
   private readonly indexInsert: Database.Statement;
+  private readonly ownCorrelation: Database.Statement;
+  private readonly newestRollouts: Database.Statement;
+  private readonly olderRollouts: Database.Statement;
 
   constructor(file = ':memory:') {
     this.db = openSqlite(file);
@@ -69,6 +72,15 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
     this.lockDelete = this.db.prepare('DELETE FROM cluster_locks WHERE cluster_key = ? AND owner = ?');
     // First registration wins (the API and the rollout's first activity both register; activities re-run).
     this.indexInsert = this.db.prepare('INSERT OR IGNORE INTO rollouts (rollout_id, created_at, name, target) VALUES (@rolloutId, @createdAt, @name, @target)');
+    // ISO 8601 UTC times with ms (indexEntry normalizes them) sort as strings; the row-value comparison is the
+    // cursor "older than, or as old with a smaller id", served by the rollouts_newest index.
+    const rollouts = 'SELECT rollout_id, created_at, name, target FROM rollouts';
+    const newestFirst = 'ORDER BY created_at DESC, rollout_id DESC LIMIT @limit';
+    this.newestRollouts = this.db.prepare(`${rollouts} ${newestFirst}`);
+    this.olderRollouts = this.db.prepare(`${rollouts} WHERE (created_at, rollout_id) < (@createdAt, @rolloutId) ${newestFirst}`);
+    this.ownCorrelation = this.db.prepare(
+      "SELECT 1 FROM rollout_clusters, json_each(rollout_clusters.result_json, '$.correlationIds') AS c WHERE rollout_clusters.result_json IS NOT NULL AND c.value = ? LIMIT 1",
+    );
   }
 
   close(): void {
@@ -112,11 +124,7 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
   async listRollouts(query: { limit?: number; continuationToken?: string } = {}): Promise<RolloutIndexPage> {
     const limit = Math.min(Math.max(1, query.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
     const after = decodeRolloutToken(query.continuationToken);
-    // ISO 8601 UTC times with ms (indexEntry normalizes them) sort as strings; the row-value comparison is the
-    // cursor "older than, or as old with a smaller id", served by the rollouts_newest index.
-    const rows = this.db
-      .prepare(`SELECT rollout_id, created_at, name, target FROM rollouts ${after ? 'WHERE (created_at, rollout_id) < (@createdAt, @rolloutId)' : ''} ORDER BY created_at DESC, rollout_id DESC LIMIT @limit`)
-      .all({ limit: limit + 1, ...(after ?? {}) }) as Array<{ rollout_id: string; created_at: string; name: string; target: string | null }>;
+    const rows = (after ? this.olderRollouts : this.newestRollouts).all({ limit: limit + 1, ...(after ?? {}) }) as Array<{ rollout_id: string; created_at: string; name: string; target: string | null }>;
     const items = rows.slice(0, limit).map((r): RolloutIndexEntry => ({ rolloutId: r.rollout_id, name: r.name, ...(r.target !== null ? { target: r.target } : {}), createdAt: r.created_at }));
     return { items, ...(rows.length > limit ? { continuationToken: encodeRolloutToken(items[items.length - 1]) } : {}) };
   }
@@ -162,9 +170,6 @@ export class SqliteResultStore implements ResultStore, ClusterLocks {
   }
 
   async isOwnCorrelationId(correlationId: string): Promise<boolean> {
-    const row = this.db
-      .prepare("SELECT 1 FROM rollout_clusters, json_each(rollout_clusters.result_json, '$.correlationIds') AS c WHERE rollout_clusters.result_json IS NOT NULL AND c.value = ? LIMIT 1")
-      .get(correlationId);
-    return row !== undefined;
+    return this.ownCorrelation.get(correlationId) !== undefined;
   }
 }
