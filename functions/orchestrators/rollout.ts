@@ -111,6 +111,18 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
   const pollSeconds = clamp(Math.round((expected * 60) / 40), 5, 30);
 
   /** Runs one batch through a sliding window of sub-orchestrations. */
+  /** Halts saying why and waits for resume or cancel; true when resumed. */
+  function* haltUntilResumed(reason: string): Generator<Task, boolean, unknown> {
+    live.status = 'halted';
+    live.haltReason = reason;
+    publish();
+    const resume = context.df.waitForExternalEvent(EVENTS.resume);
+    const winner = cancel.isCompleted ? cancel : yield context.df.Task.any([resume, cancel]);
+    live.status = 'running';
+    delete live.haltReason;
+    return winner === resume;
+  }
+
   function* runBatch(batch: BatchCluster[], stageIndex: number): Generator<Task, void, unknown> {
     const stage = spec.stages[stageIndex];
     const progress = cur.stages[stageIndex];
@@ -151,14 +163,8 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
 
       const halt = cur.cancelled ? undefined : budgetHalt(limits, cur.budget, stage.name);
       if (halt) {
-        live.status = 'halted';
-        live.haltReason = halt;
-        publish();
-        const resume = context.df.waitForExternalEvent(EVENTS.resume);
-        const winner = yield context.df.Task.any([resume, cancel]);
-        live.status = 'running';
-        delete live.haltReason;
-        if (winner === resume) cur.budget = acceptFailures(cur.budget, stage.name);
+        // cancel is not completed here (handled above), so this waits exactly as before.
+        if (yield* haltUntilResumed(halt)) cur.budget = acceptFailures(cur.budget, stage.name);
         continue;
       }
 
@@ -236,14 +242,10 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
       if (batch.length === 0 && progress.size > cur.offset) {
         // The store lost the stage's plan (e.g. a host restarted on an in-memory result store): never count the
         // stage as done with its clusters untouched. Halt saying so; resume reads the store again.
-        live.status = 'halted';
-        live.haltReason = `stage '${stage.name}': the result store returned no clusters from position ${cur.offset} of ${progress.size}: the rollout's plan is missing from the store (a host on an in-memory store restarted? set AKSNET_RESULTS_DB to a file); resume to read it again, or cancel`;
-        publish();
-        const resume = context.df.waitForExternalEvent(EVENTS.resume);
-        const winner = cancel.isCompleted ? cancel : yield context.df.Task.any([resume, cancel]);
-        live.status = 'running';
-        delete live.haltReason;
-        if (winner !== resume) {
+        const resumed = yield* haltUntilResumed(
+          `stage '${stage.name}': the result store returned no clusters from position ${cur.offset} of ${progress.size}: the rollout's plan is missing from the store (a host on an in-memory store restarted? set AKSNET_RESULTS_DB to a file); resume to read it again, or cancel`,
+        );
+        if (!resumed) {
           cur.cancelled = true;
           break;
         }
@@ -252,7 +254,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
       publish();
       yield* runBatch(batch, stageIndex);
       cur.offset += batch.length;
-      const stageDone = cur.offset >= progress.size || batch.length === 0;
+      const stageDone = cur.offset >= progress.size;
       if (stageDone) {
         const wait = stage.afterStageWaitMinutes ?? 0;
         if (wait > 0 && !cur.cancelled && stageIndex + 1 < cur.stages.length) {
