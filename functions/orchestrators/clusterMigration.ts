@@ -364,7 +364,9 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
         }
         throwIfCancelled(state);
         // NAP stays off from its disable to the Cilium update: both must fit in the same window, so the cluster
-        // never waits days for the next window with NAP disabled (beforeWrite stops instead of waiting then).
+        // never waits days for the next window with NAP disabled (beforeWrite stops instead of waiting then). Waiting
+        // for the window here, before runStep, also starts the step's 409-busy deadline only once the window is open
+        // (runStep's own check then finds it open; it is there for the re-begins after 409/412/preemption).
         yield* beforeWrite(context, state, step === 'nap:disable' ? 2 : 1);
         throwIfCancelled(state);
         if (step === 'nap:disable') yield* disableNap(context, state);
