@@ -12,7 +12,7 @@ import { backendUrlFrom, BACKEND_ENV, remoteClient } from '../backend/resolve';
 import type { BackendClient } from '../backend/client';
 import { CLIError, InterruptedError, RequiredArgumentMissingError, ResourceNotFoundError, UsageError } from '../errors';
 import type { CommandContext, CommandHandler, ParsedArgs } from '../types';
-import { finalTable, FollowInterrupt, followAgainCommand, pollIntervalFor, rolloutView, waitForRollout } from './rolloutRun';
+import { ctrlCCounter, finalTable, FollowInterrupt, followAgainCommand, pollIntervalFor, rolloutView, waitForRollout } from './rolloutRun';
 import { clusterMigrateTable, type ClusterView } from '../backend/views';
 
 /** The cluster's ARM id from --ids, or -g/-n with --subscription / AZURE_SUBSCRIPTION_ID. */
@@ -83,18 +83,16 @@ export const clusterMigrate: CommandHandler = async (args, ctx) => {
   let backend: EmbeddedBackend | undefined;
   let interrupt: FollowInterrupt | undefined;
   // Listening from the start: a Ctrl-C while the host starts must not kill the process with the host's directory left behind.
-  let early = 0;
-  const countEarly = (): void => void early++;
-  process.on('SIGINT', countEarly);
+  const early = ctrlCCounter();
   try {
     backend = await startEmbeddedBackend({ env: ctx.env, log: (l) => ctx.log.debug(l) });
     ctx.log.info(`local host ${backend.host.baseUrl} started for this command (ARM: ${backend.arm})`);
     interrupt = new FollowInterrupt(ctx, backend);
-    process.off('SIGINT', countEarly);
-    if (early > 0) throw new InterruptedError('interrupted (Ctrl-C) before the migration started; nothing was changed');
+    early.dispose();
+    if (early.pressed()) throw new InterruptedError('interrupted (Ctrl-C) before the migration started; nothing was changed');
     return await run(backend.client, spec, id, args, ctx, interrupt);
   } finally {
-    process.off('SIGINT', countEarly);
+    early.dispose();
     interrupt?.dispose();
     await backend?.stop({ keepState: interrupt?.keepState === true });
   }

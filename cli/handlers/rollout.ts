@@ -8,7 +8,7 @@ import { startEmbeddedBackend, type EmbeddedBackend } from '../backend/local';
 import { backendUrlFrom, BACKEND_ENV, FUNCTION_KEY_ENV, remoteClient, requireRemoteClient } from '../backend/resolve';
 import type { BackendClient, RolloutSummary } from '../backend/client';
 import type { CommandContext, CommandHandler } from '../types';
-import { finalTable, FollowInterrupt, followAgainCommand, pollIntervalFor, readSpecFile, reportOutcome, rolloutView, waitForRollout } from './rolloutRun';
+import { ctrlCCounter, finalTable, FollowInterrupt, followAgainCommand, pollIntervalFor, readSpecFile, reportOutcome, rolloutView, waitForRollout } from './rolloutRun';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -59,16 +59,14 @@ export const rolloutStart: CommandHandler = async (args, ctx) => {
   let interrupt: FollowInterrupt | undefined;
   // Listening from the start: a Ctrl-C while the host starts must not kill the process with the host's
   // directory left behind (the handler below decides what it means).
-  let early = 0;
-  const countEarly = (): void => void early++;
-  process.on('SIGINT', countEarly);
+  const early = ctrlCCounter();
   try {
     backend = await startEmbeddedBackend({ env: ctx.env, log: (l) => ctx.log.debug(l) });
     const b = backend;
     ctx.log.info(`local host ${b.host.baseUrl} started for this command (ARM: ${b.arm})`);
     interrupt = new FollowInterrupt(ctx, b);
-    process.off('SIGINT', countEarly);
-    if (early > 0) throw new InterruptedError('interrupted (Ctrl-C) before the rollout started; nothing was changed');
+    early.dispose();
+    if (early.pressed()) throw new InterruptedError('interrupted (Ctrl-C) before the rollout started; nothing was changed');
     const started = await b.client.startRollout(spec);
     interrupt.attach(b.client, started.id);
     ctx.log.info(`rollout ${started.id} started`);
@@ -88,7 +86,7 @@ export const rolloutStart: CommandHandler = async (args, ctx) => {
     reportOutcome(view, ctx);
     return view;
   } finally {
-    process.off('SIGINT', countEarly);
+    early.dispose();
     interrupt?.dispose();
     await backend?.stop({ keepState: interrupt?.keepState === true });
   }

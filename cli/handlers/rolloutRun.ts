@@ -320,3 +320,14 @@ export function reportOutcome(view: RolloutView, ctx: CommandContext): void {
     );
   }
 }
+
+/**
+ * Counts Ctrl-C presses while the CLI starts its own host (before a FollowInterrupt exists): a press then must stop
+ * the command before anything starts, not kill the process mid-start.
+ */
+export function ctrlCCounter(): { pressed(): boolean; dispose(): void } {
+  let presses = 0;
+  const count = (): void => void presses++;
+  process.on('SIGINT', count);
+  return { pressed: () => presses > 0, dispose: () => void process.off('SIGINT', count) };
+}
