@@ -79,6 +79,8 @@ export class InstanceStore {
   readonly db: Database.Database;
   private readonly stmts: ReturnType<InstanceStore['prepare']>;
   private readonly updates = new Map<string, Database.Statement>();
+  private nextInboxId: number;
+  private nextWorkId: number;
   /**
    * Rows of the instances that are not finished, as last written: every episode reads its instance's row, and this
    * store is the only writer of the table (one host per task hub file), so the row is read from SQLite once per
@@ -107,12 +109,31 @@ export class InstanceStore {
         parent_instance_id TEXT, parent_execution_id TEXT, parent_task_id INTEGER);
       CREATE INDEX IF NOT EXISTS instances_created ON instances(created_time);
       CREATE TABLE IF NOT EXISTS history (instance_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (instance_id, seq)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, execution_id TEXT, event TEXT NOT NULL, visible_at INTEGER NOT NULL);
+      CREATE VIEW IF NOT EXISTS history_events AS
+        SELECT h.instance_id AS instance_id, h.seq + CAST(j.key AS INTEGER) AS seq, j.value AS event
+        FROM history h, json_each(CASE WHEN json_type(h.event) = 'array' THEN h.event ELSE json_array(json(h.event)) END) j;
+      CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY, instance_id TEXT NOT NULL, execution_id TEXT, event TEXT NOT NULL, visible_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS inbox_instance ON inbox(instance_id, id);
-      CREATE TABLE IF NOT EXISTS work (id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, execution_id TEXT NOT NULL, task_id INTEGER NOT NULL, name TEXT NOT NULL, input TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS work (id INTEGER PRIMARY KEY, instance_id TEXT NOT NULL, execution_id TEXT NOT NULL, task_id INTEGER NOT NULL, name TEXT NOT NULL, input TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.stmts = this.prepare();
+    this.nextInboxId = this.highestId('inbox') + 1;
+    this.nextWorkId = this.highestId('work') + 1;
+  }
+
+  /**
+   * Inbox and work ids are handed out here, rising for the process's life, instead of by AUTOINCREMENT: that writes
+   * the sqlite_sequence page in every transaction (a page per commit is ~50 µs here), and a plain rowid may be
+   * reused once the highest row is gone — while a running activity of a purged instance still holds its work id.
+   * Nothing keeps an id across a restart (pending work and inbox are read again), so the next id after a restart
+   * only has to pass the ids in the file (and a sequence an earlier version of this file left).
+   */
+  private highestId(table: 'inbox' | 'work'): number {
+    const max = this.db.prepare<[], { m: number | null }>(`SELECT MAX(id) AS m FROM ${table}`).get()?.m ?? 0;
+    const hasSequence = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get() !== undefined;
+    const seq = hasSequence ? (this.db.prepare<[string], { seq: number }>('SELECT seq FROM sqlite_sequence WHERE name = ?').get(table)?.seq ?? 0) : 0;
+    return Math.max(max, seq);
   }
 
   private prepare() {
@@ -127,12 +148,12 @@ export class InstanceStore {
       insertHistory: db.prepare('INSERT OR REPLACE INTO history (instance_id, seq, event) VALUES (?, ?, ?)'),
       deleteHistory: db.prepare('DELETE FROM history WHERE instance_id = ?'),
       inboxFor: db.prepare<[string], InboxRow>('SELECT * FROM inbox WHERE instance_id = ? ORDER BY id'),
-      insertInbox: db.prepare('INSERT INTO inbox (instance_id, execution_id, event, visible_at) VALUES (?, ?, ?, ?)'),
+      insertInbox: db.prepare('INSERT INTO inbox (id, instance_id, execution_id, event, visible_at) VALUES (?, ?, ?, ?, ?)'),
       deleteInbox: db.prepare('DELETE FROM inbox WHERE id = ?'),
       deleteInboxFor: db.prepare('DELETE FROM inbox WHERE instance_id = ?'),
       allInbox: db.prepare<[], { instance_id: string; visible_at: number }>('SELECT instance_id, MIN(visible_at) AS visible_at FROM inbox GROUP BY instance_id'),
       futureInbox: db.prepare<[], { instance_id: string; visible_at: number }>('SELECT instance_id, visible_at FROM inbox'),
-      insertWork: db.prepare('INSERT INTO work (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)'),
+      insertWork: db.prepare('INSERT INTO work (id, instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteWork: db.prepare('DELETE FROM work WHERE id = ?'),
       deleteWorkFor: db.prepare('DELETE FROM work WHERE instance_id = ?'),
       allWork: db.prepare<[], WorkRow>('SELECT * FROM work ORDER BY id'),
@@ -169,8 +190,15 @@ export class InstanceStore {
     return out;
   }
 
+  /** The current execution's history: each row holds one episode's events (a JSON array; files of earlier versions: one event each). */
   loadHistory(instanceId: string): HistoryEvent[] {
-    return this.stmts.history.all(instanceId).map((r) => JSON.parse(r.event) as HistoryEvent);
+    const events: HistoryEvent[] = [];
+    for (const r of this.stmts.history.all(instanceId)) {
+      const parsed = JSON.parse(r.event) as HistoryEvent | HistoryEvent[];
+      if (Array.isArray(parsed)) events.push(...parsed);
+      else events.push(parsed);
+    }
+    return events;
   }
 
   inbox(instanceId: string): InboxRow[] {
@@ -215,7 +243,9 @@ export class InstanceStore {
   }
 
   private insertMessage(m: NewInboxMessage): number {
-    return Number(this.stmts.insertInbox.run(m.instanceId, m.executionId, JSON.stringify(m.event), m.visibleAt).lastInsertRowid);
+    const id = this.nextInboxId++;
+    this.stmts.insertInbox.run(id, m.instanceId, m.executionId, JSON.stringify(m.event), m.visibleAt);
+    return id;
   }
 
   /** Activity result: the work item goes, its completion message arrives, in one transaction. */
@@ -249,11 +279,16 @@ export class InstanceStore {
     const workIds: number[] = [];
     const messageIds: number[] = [];
     if (c.resetHistory) this.stmts.deleteHistory.run(c.instanceId);
-    let seq = c.firstSeq;
-    for (const e of c.newEvents) this.stmts.insertHistory.run(c.instanceId, seq++, JSON.stringify(e));
+    // One row per episode, keyed by the position of its first event (the view history_events lists them one by one):
+    // a row per event cost a statement each, 4–6 per episode (docs/benchmarks.md § Rollout).
+    if (c.newEvents.length > 0) this.stmts.insertHistory.run(c.instanceId, c.firstSeq, JSON.stringify(c.newEvents));
     for (const id of c.consumedInbox) this.stmts.deleteInbox.run(id);
     for (const id of c.completedWork ?? []) this.stmts.deleteWork.run(id);
-    for (const w of c.work) workIds.push(Number(this.stmts.insertWork.run(c.instanceId, w.executionId, w.taskId, w.name, w.input).lastInsertRowid));
+    for (const w of c.work) {
+      const id = this.nextWorkId++;
+      this.stmts.insertWork.run(id, c.instanceId, w.executionId, w.taskId, w.name, w.input);
+      workIds.push(id);
+    }
     for (const row of c.newInstances) {
       this.stmts.deleteHistory.run(row.instance_id);
       this.stmts.deleteInboxFor.run(row.instance_id);

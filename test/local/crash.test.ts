@@ -78,7 +78,7 @@ function completedSoFar(db: string): number {
   if (!fs.existsSync(db)) return 0;
   const store = new Database(db, { readonly: true });
   try {
-    return (store.prepare("SELECT COUNT(*) AS n FROM history WHERE json_extract(event, '$.EventType') = 5").get() as { n: number }).n;
+    return (store.prepare("SELECT COUNT(*) AS n FROM history_events WHERE json_extract(event, '$.EventType') = 5").get() as { n: number }).n;
   } catch {
     return 0; // killed before the schema was created
   } finally {
@@ -128,7 +128,7 @@ test('SIGKILL at random points, restart on the same file: every instance finishe
   // 3 per sub-orchestration; nothing lost, nothing completed twice
   const store = new Database(db, { readonly: true });
   const count = (id: string, type: number) =>
-    (store.prepare("SELECT COUNT(*) AS n FROM history WHERE instance_id = ? AND json_extract(event, '$.EventType') = ?").get(id, type) as { n: number }).n;
+    (store.prepare("SELECT COUNT(*) AS n FROM history_events WHERE instance_id = ? AND json_extract(event, '$.EventType') = ?").get(id, type) as { n: number }).n;
   for (const id of instances) {
     expect(count(id, 5)).toBe(rounds * 6);
     for (let round = 1; round <= rounds; round++) expect(count(`${id}:sub:${round}`, 5)).toBe(3);

@@ -3,8 +3,10 @@ jest.mock('@azure/functions-core', () => jest.requireActual('../../local/functio
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { EventType } from '../../local/history';
 import { startHost } from '../../local/host';
+import { InstanceStore } from '../../local/instanceStore';
 
 const entry = path.join(__dirname, 'apps/conformanceApp.ts');
 let dir: string;
@@ -38,5 +40,68 @@ test('stop and start again on the same SQLite file: instances, events and timers
     expect(types.filter((x) => x === EventType.TimerFired)).toHaveLength(1);
   } finally {
     await second.stop();
+  }
+});
+
+test('a task hub file of the earlier layout (a history row per event) is read as before and carries on', async () => {
+  const db = path.join(dir, 'old-layout.db');
+  const first = await startHost({ entry, db, clockScale: 1000, timers: false, log: () => undefined });
+  const id = first.client.startNew('TwoEvents', { instanceId: 'old-layout' });
+  first.client.raiseEvent(id, 'First', 'one');
+  const deadline = Date.now() + 5000;
+  while (!first.client.history(id).some((e) => e.EventType === EventType.EventRaised) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  const before = first.client.history(id);
+  await first.stop();
+
+  // rewrite the stored history as the earlier version wrote it: one row per event, keyed by its position
+  const sqlite = new Database(db);
+  const rows = sqlite.prepare<[string], { seq: number; event: string }>('SELECT seq, event FROM history_events WHERE instance_id = ? ORDER BY seq').all(id);
+  sqlite.transaction(() => {
+    sqlite.prepare('DELETE FROM history WHERE instance_id = ?').run(id);
+    for (const r of rows) sqlite.prepare('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)').run(id, r.seq, r.event);
+  })();
+  const perRow = sqlite.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM history WHERE instance_id = ?').get(id)?.n;
+  sqlite.close();
+  expect(perRow).toBe(before.length);
+
+  const second = await startHost({ entry, db, clockScale: 1000, timers: false, log: () => undefined });
+  try {
+    expect(second.client.history(id).map((e) => e.EventType)).toEqual(before.map((e) => e.EventType));
+    second.client.raiseEvent(id, 'Second', 'two');
+    expect((await second.client.waitForCompletion(id)).output).toEqual(['one', 'two']);
+  } finally {
+    await second.stop();
+  }
+});
+
+test('inbox and work ids only rise: a consumed highest id is not handed out again, nor one a file already used', () => {
+  const file = path.join(dir, 'ids.db');
+  const store = new InstanceStore(file);
+  const message = (instanceId: string) => ({ instanceId, executionId: null, event: { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: new Date(0).toISOString(), Name: 'x', Input: null }, visibleAt: 0 });
+  const a = store.enqueue(message('i1'));
+  const b = store.enqueue(message('i1'));
+  expect(b).toBeGreaterThan(a);
+  // the highest row goes (an episode consumed it): a plain rowid would be handed out again
+  store.commitEpisode({ instanceId: 'i1', resetHistory: false, firstSeq: 0, newEvents: [], consumedInbox: [b], work: [], messages: [], newInstances: [], instance: { instance_id: 'i1' } });
+  const c = store.enqueue(message('i1'));
+  expect(c).toBeGreaterThan(b);
+  const { workIds } = store.commitEpisode({ instanceId: 'i1', resetHistory: false, firstSeq: 0, newEvents: [], consumedInbox: [], work: [{ executionId: 'e', taskId: 0, name: 'A', input: '1' }], messages: [], newInstances: [], instance: { instance_id: 'i1' } });
+  store.commitEpisode({ instanceId: 'i1', resetHistory: false, firstSeq: 0, newEvents: [], consumedInbox: [], completedWork: workIds, work: [], messages: [], newInstances: [], instance: { instance_id: 'i1' } });
+  const again = store.commitEpisode({ instanceId: 'i1', resetHistory: false, firstSeq: 0, newEvents: [], consumedInbox: [], work: [{ executionId: 'e', taskId: 1, name: 'A', input: '2' }], messages: [], newInstances: [], instance: { instance_id: 'i1' } });
+  expect(again.workIds[0]).toBeGreaterThan(workIds[0]);
+  store.close();
+
+  // a file whose AUTOINCREMENT sequence (an earlier version's) passed its rows: the next id passes the sequence too
+  const old = path.join(dir, 'ids-old.db');
+  const sqlite = new Database(old);
+  sqlite.exec('CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, execution_id TEXT, event TEXT NOT NULL, visible_at INTEGER NOT NULL)');
+  sqlite.prepare("INSERT INTO inbox (id, instance_id, execution_id, event, visible_at) VALUES (41, 'i', NULL, '{}', 0)").run();
+  sqlite.prepare('DELETE FROM inbox').run();
+  sqlite.close();
+  const reopened = new InstanceStore(old);
+  try {
+    expect(reopened.enqueue(message('i2'))).toBe(42);
+  } finally {
+    reopened.close();
   }
 });
