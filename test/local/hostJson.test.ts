@@ -38,15 +38,16 @@ describe("the app's host.json", () => {
     const host = await startHost({ entry, clockScale: 1_000_000, timers: false, log: () => undefined });
     try {
       expect(host.hub.options.maxConcurrentActivities).toBe(configured);
-      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
       const id = host.client.startNew('Sequence', { input: 'x' });
       expect((await host.client.waitForCompletion(id)).runtimeStatus).toBe('Completed');
-      const cpu = process.cpuUsage(cpu0);
-      expect(host.hub.stats.hostCpuMs).toBeGreaterThan(0);
-      expect(host.hub.stats.hostCpuMs).toBeLessThanOrEqual((cpu.user + cpu.system) / 1000);
+      const elapsed = performance.now() - t0;
+      // main-thread time of the host's own synchronous work: some, and within the time the run took
+      expect(host.hub.stats.hostMs).toBeGreaterThan(0);
+      expect(host.hub.stats.hostMs).toBeLessThanOrEqual(elapsed);
       // three activities in sequence: the start, then one episode per result
       expect(host.hub.statsByName.get('Sequence')).toMatchObject({ episodes: 4 });
-      expect(host.hub.statsByName.get('Sequence')!.cpuMs).toBeGreaterThan(0);
+      expect(host.hub.statsByName.get('Sequence')!.ms).toBeGreaterThan(0);
     } finally {
       await host.stop();
     }
