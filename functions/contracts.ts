@@ -28,6 +28,24 @@ export interface ClusterMigrationInput {
   lockWaitMinutes?: number;
   /** Wait at most this long for a maintenance window before skipping. Default 10080 (a week). */
   windowWaitMinutes?: number;
+  /**
+   * Per step kind (ipam:overlay, dataplane:cilium): seconds after a begin during which the operation is not expected
+   * to end, so followOperation polls once early (fast failures) and then not before this (its `quietUntil`). Set by
+   * a rollout from the durations its earlier clusters measured (RolloutCursor.operationSeconds); absent = poll as usual.
+   */
+  pollQuietSeconds?: Partial<Record<Step, number>>;
+}
+
+/**
+ * What clusterMigration returns to a rollout (`rolloutId` set): the full ClusterResult is in the result store (the
+ * finish activity saved it), and a parent replays every child's output on each of its episodes, so it gets only what
+ * it counts and learns from. A run without rolloutId returns the full ClusterResult (its status API shows it).
+ */
+export interface ClusterRunSummary {
+  clusterId: string;
+  result: ClusterOutcome;
+  /** Per followed step kind that ended `done`: StepRecord.operationSeconds. */
+  operationSeconds?: Partial<Record<Step, number>>;
 }
 
 export interface LockInput {
@@ -35,6 +53,11 @@ export interface LockInput {
   owner: string;
 }
 export type LockOutput = { acquired: true } | { acquired: false; holder: string; since: string };
+
+/** The first lock acquisition and the preflight in one activity (one orchestrator episode instead of two). */
+export type LockAndPreflightInput = LockInput & PreflightInput;
+/** Acquired: what preflight found. Not acquired: the holder (no preflight; the run waits and asks again). */
+export type LockAndPreflightOutput = { acquired: true; preflight: PreflightOutput } | Extract<LockOutput, { acquired: false }>;
 
 export interface PreflightInput {
   clusterId: string;
@@ -86,6 +109,12 @@ export interface SaveResultInput {
    * correlation ids are known as aksnet's own.
    */
   plan?: { verdict: Verdict; steps: Step[]; napMode: NapMode; podCidr?: string; windows?: WindowSource[] };
+}
+
+/** The run's end in one activity: its result saved, then (when `release` is set) its lock released. */
+export interface FinishRunInput extends SaveResultInput {
+  /** The lock to release after the save; absent when the run never held it or lost it to another run. */
+  release?: LockInput;
 }
 
 export interface DiscoverInput {
@@ -146,6 +175,12 @@ export interface RolloutCursor {
   approved: number[];
   startedAt: string;
   cancelled?: boolean;
+  /**
+   * Per step kind, the last OPERATION_SAMPLES operation durations (seconds, oldest first) the rollout's clusters
+   * measured (ClusterRunSummary.operationSeconds): they set the children's pollQuietSeconds. Absent in cursors
+   * written before it existed.
+   */
+  operationSeconds?: Partial<Record<Step, number[]>>;
 }
 
 export type RolloutStatus = 'running' | 'waitingForApproval' | 'halted' | 'waitingForWindow' | 'completed' | 'cancelled' | 'dryRun';

@@ -26,6 +26,7 @@ function activity<I, O>(name: string, handler: Handler<I, O>): void {
 
 activity(ACTIVITIES.acquireClusterLock, migration.acquireClusterLock);
 activity(ACTIVITIES.releaseClusterLock, migration.releaseClusterLock);
+activity(ACTIVITIES.acquireLockAndPreflight, migration.acquireLockAndPreflight);
 activity(ACTIVITIES.preflight, migration.preflight);
 activity(ACTIVITIES.beginStep, migration.beginStepActivity);
 activity(ACTIVITIES.pollOperation, migration.pollOperationActivity);
@@ -36,6 +37,7 @@ activity(ACTIVITIES.napNodesRemaining, migration.napNodesRemainingActivity);
 activity(ACTIVITIES.napRestore, migration.napRestoreActivity);
 activity(ACTIVITIES.verify, migration.verifyActivity);
 activity(ACTIVITIES.saveClusterResult, migration.saveClusterResult);
+activity(ACTIVITIES.finishClusterRun, migration.finishClusterRun);
 activity(ACTIVITIES.discoverAndAssess, rollout.discoverAndAssess);
 activity(ACTIVITIES.loadStageBatch, rollout.loadStageBatch);
 activity(ACTIVITIES.closeRollout, rollout.closeRollout);

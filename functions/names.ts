@@ -7,8 +7,12 @@ export const ORCHESTRATIONS = {
 } as const;
 
 export const ACTIVITIES = {
+  /** Lock renewals (keepLock); the first acquisition is acquireLockAndPreflight. */
   acquireClusterLock: 'acquireClusterLock',
+  /** Only when finishClusterRun failed after its retries: a failed save still gives the lock back. */
   releaseClusterLock: 'releaseClusterLock',
+  /** The first acquisition of the lock and, when acquired, the preflight: one orchestrator episode for both. */
+  acquireLockAndPreflight: 'acquireLockAndPreflight',
   preflight: 'preflight',
   beginStep: 'beginStep',
   pollOperation: 'pollOperation',
@@ -18,7 +22,10 @@ export const ACTIVITIES = {
   napNodesRemaining: 'napNodesRemaining',
   napRestore: 'napRestore',
   verify: 'verify',
+  /** The rollout's own saves (a child that crashed without a result). */
   saveClusterResult: 'saveClusterResult',
+  /** A run's end: its result saved, then its lock released, in one activity. */
+  finishClusterRun: 'finishClusterRun',
   discoverAndAssess: 'discoverAndAssess',
   loadStageBatch: 'loadStageBatch',
   cancelInstances: 'cancelInstances',

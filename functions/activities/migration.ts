@@ -12,6 +12,9 @@ import { verifyCluster } from '../../shared/migration/verify';
 import type {
   BeginStepInput,
   BeginStepOutput,
+  FinishRunInput,
+  LockAndPreflightInput,
+  LockAndPreflightOutput,
   LockInput,
   LockOutput,
   NapApplyOutput,
@@ -62,6 +65,17 @@ export async function preflight(input: PreflightInput, _context?: InvocationCont
     napMode: facts.napMode,
     nodeImages: Object.fromEntries(facts.pools.map((p) => [p.name, p.nodeImageVersion])),
   };
+}
+
+/**
+ * The first lock acquisition and, when acquired, the preflight: one activity, so one orchestrator episode instead of
+ * two. Idempotent: acquire is re-entrant for the same owner (a retry after the preflight's transient fault, or a
+ * re-run after a crash, renews the lease) and the preflight only reads. Not acquired: the holder, no preflight.
+ */
+export async function acquireLockAndPreflight(input: LockAndPreflightInput, context?: InvocationContext): Promise<LockAndPreflightOutput> {
+  const lock = await acquireClusterLock({ clusterId: input.clusterId, owner: input.owner }, context);
+  if (!lock.acquired) return lock;
+  return { acquired: true, preflight: await preflight({ clusterId: input.clusterId, target: input.target, ...(input.podCidr ? { podCidr: input.podCidr } : {}) }, context) };
 }
 
 export async function beginStepActivity(input: BeginStepInput, _context?: InvocationContext): Promise<BeginStepOutput> {
@@ -126,4 +140,16 @@ export async function saveClusterResult(input: SaveResultInput, _context?: Invoc
     ]);
   }
   await deps.results.saveResult(input.rolloutId, input.result);
+}
+
+/**
+ * A run's end in one activity (one orchestrator episode instead of two): the result saved, then the lock released
+ * when `release` is set. A save that throws keeps the lock (the retry policy runs the whole activity again; the
+ * orchestrator releases the lock on its own if every attempt fails). Idempotent: saving the same result again
+ * overwrites it, and release is owner-checked (a lock another run took since is left alone).
+ */
+export async function finishClusterRun(input: FinishRunInput, context?: InvocationContext): Promise<void> {
+  const { release, ...save } = input;
+  await saveClusterResult(save, context);
+  if (release) await releaseClusterLock(release, context);
 }

@@ -1,10 +1,10 @@
 /**
  * clusterMigration: one cluster from preflight to verify (docs/workflow.md).
  *
- * lock → preflight (blocked/compliant end here, nothing written) → for each step: nap:disable = the documented NAP
+ * lock + preflight (one activity; blocked/compliant end here, nothing written) → for each step: nap:disable = the documented NAP
  * disable procedure; ipam:overlay / dataplane:cilium = one ARM PUT from a fresh GET with If-Match, followed with
  * durable timers honouring Retry-After and a poll activity until terminal or a deadline; nap:enable = mode Auto and
- * NodePools/pool sizes as they were → verify → result saved, lock released.
+ * NodePools/pool sizes as they were → verify → result saved and lock released (one activity).
  * Whatever happens once NAP was touched (failure, timeout, cancel), NAP is put back before the run ends.
  * `cancel` is heard between operations and during every wait (window, lock, 409, NAP drain); a running ARM
  * operation is always followed to its end. Every begin but the NAP restore is inside the maintenance window, and
@@ -17,7 +17,7 @@ import type { BeginOutcome, ScaleOutcome } from '../../shared/migration/operatio
 import type { OperationStarted, OperationStatus } from '../../shared/migration/ports';
 import type { ClusterResult, StepRecord } from '../../shared/migration/result';
 import { nextOperationStart, operationAllowedAt } from '../../shared/rollout/maintenance';
-import type { ClusterMigrationInput, LockOutput, PreflightOutput, SaveResultInput, VerifyOutput } from '../contracts';
+import type { ClusterMigrationInput, ClusterRunSummary, FinishRunInput, LockAndPreflightOutput, LockOutput, PreflightOutput, SaveResultInput, VerifyOutput } from '../contracts';
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from '../names';
 import { addSeconds, callActivity, callOrStop, clamp, failureText, listenFor, now, RunStop } from './common';
 import { firstPollWait, type FollowOperationInput, MIN_POLL_SECONDS } from './followOperation';
@@ -41,6 +41,8 @@ const LOCK_RENEW_SECONDS = 6 * 3600;
  */
 const MAX_SLEEP_SECONDS = 3600;
 const NAP_NODES_POLL_SECONDS = 30;
+/** The steps whose operation durations are measured (StepRecord.operationSeconds) and may get a quiet period. */
+const MEASURED_STEPS: readonly Step[] = ['ipam:overlay', 'dataplane:cilium'];
 
 interface RunState {
   input: ClusterMigrationInput;
@@ -76,14 +78,31 @@ function throwIfCancelled(state: RunState): void {
   if (state.cancel.isCompleted) throw new RunStop('cancelled', 'Cancelled', 'cancelled on request');
 }
 
-function* acquireLock(context: OrchestrationContext, state: RunState): Generator<Task, void, unknown> {
+/**
+ * Takes the lock and, once taken, runs the preflight: one activity (acquireLockAndPreflight), so one episode. While
+ * another run holds the lock it waits as before and asks again. If the activity fails after its retries the lock may
+ * have been taken before the preflight failed: it is counted as held, so the run's end releases it (owner-checked).
+ */
+function* lockAndPreflight(context: OrchestrationContext, state: RunState, podCidr: string | undefined): Generator<Task, PreflightOutput, unknown> {
   const owner = context.df.instanceId;
   const waitUntil = addSeconds(now(context), (state.input.lockWaitMinutes ?? 60) * 60);
   for (;;) {
-    const lock = yield* callOrStop<LockOutput>(context, ACTIVITIES.acquireClusterLock, { clusterId: state.input.clusterId, owner });
+    let lock: LockAndPreflightOutput;
+    try {
+      lock = yield* callActivity<LockAndPreflightOutput>(context, ACTIVITIES.acquireLockAndPreflight, {
+        clusterId: state.input.clusterId,
+        owner,
+        target: state.input.target,
+        ...(podCidr ? { podCidr } : {}),
+      });
+    } catch (err) {
+      state.lockTakenAt = now(context);
+      const f = failureText(err);
+      throw new RunStop('failed', f.code, `${ACTIVITIES.acquireLockAndPreflight}: ${f.message}`);
+    }
     if (lock.acquired) {
       state.lockTakenAt = now(context);
-      return;
+      return lock.preflight;
     }
     const reason = `the cluster is being migrated by another run (${lock.holder}, since ${lock.since})`;
     if (now(context) >= waitUntil) throw new RunStop('skipped', 'ClusterLocked', reason);
@@ -167,13 +186,17 @@ function* waitForWindow(context: OrchestrationContext, state: RunState, operatio
  * the run does not hear cancel while it waits for it. The child's instance id is the extension's default, the
  * run's execution id and the task's sequence number: unique per execution, the same on every replay.
  */
-function* follow(context: OrchestrationContext, state: RunState, started: OperationStarted, label: string): Generator<Task, OperationStatus, unknown> {
+function* follow(context: OrchestrationContext, state: RunState, started: OperationStarted, label: string, quietSeconds?: number): Generator<Task, OperationStatus, unknown> {
   const begun = now(context);
+  const deadline = addSeconds(begun, deadlineMinutes(state) * 60);
+  // A quiet period never reaches past the deadline (followOperation.ts: quietUntil).
+  const quietUntil = quietSeconds && quietSeconds > 0 ? new Date(Math.min(addSeconds(begun, quietSeconds).getTime(), deadline.getTime())) : undefined;
   const input: FollowOperationInput = {
     handle: started.handle,
     begunAt: begun.toISOString(),
-    deadlineAt: addSeconds(begun, deadlineMinutes(state) * 60).toISOString(),
+    deadlineAt: deadline.toISOString(),
     waitSeconds: firstPollWait(started.retryAfterSeconds),
+    ...(quietUntil ? { quietUntil: quietUntil.toISOString() } : {}),
   };
   setPhase(context, label, { polling: true });
   const status = yield context.df.callSubOrchestrator(ORCHESTRATIONS.followOperation, input);
@@ -226,9 +249,15 @@ function* runStep(context: OrchestrationContext, state: RunState, step: Step, po
       continue;
     }
     if (begin.correlationId) state.result.correlationIds.push(begin.correlationId);
-    const status = yield* follow(context, state, begin, step);
+    // The network steps are measured, and quiet for as long as the rollout expects them to run (pollQuietSeconds);
+    // NAP's mode PUTs and pool scaling are neither (short, and unlike each other).
+    const measured = MEASURED_STEPS.includes(step);
+    const acceptedAt = now(context);
+    const status = yield* follow(context, state, begin, step, measured ? state.input.pollQuietSeconds?.[step] : undefined);
     const correlation = begin.correlationId ? { correlationId: begin.correlationId } : {};
-    if (status.status === 'Succeeded') return record('done', correlation);
+    if (status.status === 'Succeeded') {
+      return record('done', { ...correlation, ...(measured ? { operationSeconds: Math.round((now(context).getTime() - acceptedAt.getTime()) / 1000) } : {}) });
+    }
     if (status.status === 'InProgress') {
       record('timedOut', correlation);
       const last = status.error ? ` (${status.error.message})` : '';
@@ -314,7 +343,6 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
     napRestored: false,
   };
   const { result } = state;
-  let locked = false;
   let napModeBefore: PreflightOutput['napMode'] = 'Manual';
   let nodeImagesBefore: PreflightOutput['nodeImages'] = {};
   let podCidr = input.podCidr;
@@ -342,10 +370,7 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
       throw new RunStop('skipped', 'NoMaintenanceWindow', `no maintenance window within a year is long enough for a ${input.expectedOperationMinutes ?? 60}-minute operation`);
     }
     setPhase(context, 'lock');
-    yield* acquireLock(context, state);
-    locked = true;
-    setPhase(context, 'preflight');
-    const pf = yield* callOrStop<PreflightOutput>(context, ACTIVITIES.preflight, { clusterId: input.clusterId, target: input.target, ...(podCidr ? { podCidr } : {}) });
+    const pf = yield* lockAndPreflight(context, state, podCidr);
     result.findings = pf.findings;
     napModeBefore = pf.napMode;
     nodeImagesBefore = pf.nodeImages;
@@ -416,18 +441,32 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
   const save: SaveResultInput = input.rolloutId
     ? { rolloutId: input.rolloutId, result }
     : { rolloutId: context.df.instanceId, result, plan: { ...planned, ...(podCidr ? { podCidr } : {}), ...(input.windows ? { windows: input.windows } : {}) } };
+  // Saved and the lock released in one activity. Not released when the lock was lost to another run (keepLock):
+  // it is theirs now (release is owner-checked anyway).
+  const lock = { clusterId: input.clusterId, owner: context.df.instanceId };
+  const finish: FinishRunInput = { ...save, ...(state.lockTakenAt ? { release: lock } : {}) };
   try {
-    yield* callActivity<void>(context, ACTIVITIES.saveClusterResult, save);
+    yield* callActivity<void>(context, ACTIVITIES.finishClusterRun, finish);
   } catch {
-    // The result is still the orchestration's output; the rollout counts it from there.
-  }
-  // Not when the lock was lost to another run (keepLock): it is theirs now (release is owner-checked anyway).
-  if (locked && state.lockTakenAt) {
-    try {
-      yield* callActivity<void>(context, ACTIVITIES.releaseClusterLock, { clusterId: input.clusterId, owner: context.df.instanceId });
-    } catch {
-      // The lease expires on its own (LOCK_LEASE_SECONDS).
+    // The result is still the orchestration's output (a rollout counts it from there). A failed save still gives
+    // the lock back.
+    if (finish.release) {
+      try {
+        yield* callActivity<void>(context, ACTIVITIES.releaseClusterLock, lock);
+      } catch {
+        // The lease expires on its own (LOCK_LEASE_SECONDS).
+      }
     }
   }
-  return result;
+  return input.rolloutId ? summarize(result) : result;
 };
+
+/**
+ * A rollout child's output (ClusterRunSummary): the rollout replays every child's output on each of its episodes,
+ * and needs only the outcome and the measured durations; the full result is in the result store.
+ */
+export function summarize(result: ClusterResult): ClusterRunSummary {
+  const seconds: Partial<Record<Step, number>> = {};
+  for (const s of result.steps) if (s.status === 'done' && s.operationSeconds !== undefined) seconds[s.step] = s.operationSeconds;
+  return { clusterId: result.clusterId, result: result.result, ...(Object.keys(seconds).length > 0 ? { operationSeconds: seconds } : {}) };
+}

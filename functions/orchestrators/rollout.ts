@@ -9,18 +9,48 @@
  * holds one batch (≤ 500 clusters) whatever the fleet size. Custom status = the RolloutReport (aggregates only).
  */
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
+import type { Step } from '../../shared/model/assessment';
 import type { ClusterOutcome, ClusterResult } from '../../shared/migration/result';
 import { acceptFailures, budgetHalt, budgetLeft, budgetLimits, emptyBudgetState, recordFailure, type BudgetLimits } from '../../shared/rollout/budget';
 import { clusterInstanceId } from '../../shared/rollout/discovery';
 import { nextOperationStart } from '../../shared/rollout/maintenance';
 import { validateRolloutSpec } from '../../shared/rollout/spec';
-import type { BatchCluster, ClusterMigrationInput, DiscoverOutput, RolloutCursor, RolloutInput, RolloutReport, RolloutStatus } from '../contracts';
+import type { BatchCluster, ClusterMigrationInput, ClusterRunSummary, DiscoverOutput, RolloutCursor, RolloutInput, RolloutReport, RolloutStatus } from '../contracts';
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from '../names';
 import { addSeconds, callActivity, clamp, ended, failureText, listenFor, now } from './common';
 
 /** Clusters per batch (and per execution of the orchestration between continueAsNew). */
 export function batchSize(maxConcurrency: number): number {
   return Math.min(500, Math.max(100, 2 * maxConcurrency));
+}
+
+/** Operation durations kept per step kind (RolloutCursor.operationSeconds), the newest. */
+export const OPERATION_SAMPLES = 20;
+/** Samples of a step kind needed before its children get a quiet period. */
+export const MIN_OPERATION_SAMPLES = 3;
+/** The quiet period is this share of the shortest sample: an operation a fifth faster than any seen yet is still heard early. */
+const QUIET_SHARE = 0.8;
+
+/**
+ * Per step kind with at least MIN_OPERATION_SAMPLES durations: floor(0.8 × the shortest), the children's
+ * pollQuietSeconds (followOperation.ts: quietUntil). Operations of one fleet migration are alike (same target,
+ * similar pools), so a follow need not poll through the part of the operation none of them ever ended in.
+ */
+export function pollQuietSeconds(samples: RolloutCursor['operationSeconds']): Partial<Record<Step, number>> | undefined {
+  const out: Partial<Record<Step, number>> = {};
+  for (const [step, list] of Object.entries(samples ?? {}) as Array<[Step, number[]]>) {
+    if (list.length >= MIN_OPERATION_SAMPLES) out[step] = Math.floor(QUIET_SHARE * Math.min(...list));
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Adds a child's measured durations to the cursor, keeping the last OPERATION_SAMPLES per step kind. */
+function learn(cur: RolloutCursor, seconds: ClusterRunSummary['operationSeconds']): void {
+  for (const [step, value] of Object.entries(seconds ?? {}) as Array<[Step, number]>) {
+    if (typeof value !== 'number' || !(value > 0)) continue;
+    const samples = (cur.operationSeconds ??= {});
+    samples[step] = [...(samples[step] ?? []), value].slice(-OPERATION_SAMPLES);
+  }
 }
 
 function bump(counts: Partial<Record<ClusterOutcome, number>>, outcome: ClusterOutcome, by = 1): void {
@@ -144,7 +174,12 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
           const f = failureText(r.task.result);
           const at = now(context).toISOString();
           crashed.push({ clusterId: r.clusterId, result: 'failed', reason: `the cluster migration failed: ${f.message}`, error: f, findings: [], steps: [], startedAt: at, endedAt: at, correlationIds: [] });
-        } else count(((r.task.result as ClusterResult | undefined)?.result ?? 'failed') as ClusterOutcome);
+        } else {
+          // A ClusterRunSummary (the child ran for this rollout); a full ClusterResult has the same `result`.
+          const out = r.task.result as ClusterRunSummary | undefined;
+          count((out?.result ?? 'failed') as ClusterOutcome);
+          learn(cur, out?.operationSeconds);
+        }
       }
       live.running = running.size;
       return crashed;
@@ -172,6 +207,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
       let nextWindow: Date | undefined;
       const at = now(context);
       const started: Task[] = [];
+      const quiet = pollQuietSeconds(cur.operationSeconds);
       for (let i = 0; i < pending.length && running.size < stage.maxConcurrency && !cur.cancelled; ) {
         const c = pending[i];
         const next = nextOperationStart(c.windows, at, expected);
@@ -189,6 +225,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
           windows: c.windows,
           expectedOperationMinutes: expected,
           ...(c.podCidr ? { podCidr: c.podCidr } : {}),
+          ...(quiet ? { pollQuietSeconds: quiet } : {}),
         };
         const id = clusterInstanceId(rolloutId, c.clusterId);
         const task = context.df.callSubOrchestrator(ORCHESTRATIONS.clusterMigration, childInput, id);

@@ -13,6 +13,11 @@ export interface StepRecord {
   /** x-ms-correlation-request-id of the PUT, when one was sent. */
   correlationId?: string;
   error?: { code: string; message: string };
+  /**
+   * Followed network steps (ipam:overlay, dataplane:cilium) that ended `done`: orchestration seconds from the
+   * begin's acceptance to the poll that saw the operation end (polls are spaced, so it is that much late at most).
+   */
+  operationSeconds?: number;
 }
 
 export interface ClusterResult {

@@ -2,10 +2,10 @@
  * clusterMigration on histories: the real durable-functions SDK replays the orchestrator; the test answers each
  * activity the way the activity would for a given cluster (ARM-shaped outcomes) and reads what was scheduled.
  */
-import type { ClusterMigrationInput, PreflightOutput } from '../../functions/contracts';
+import type { ClusterMigrationInput, ClusterRunSummary, FinishRunInput, LockAndPreflightOutput, LockInput, LockOutput, PreflightOutput } from '../../functions/contracts';
 import { ACTIVITIES, ORCHESTRATIONS } from '../../functions/names';
 import { clusterMigrationOrchestrator } from '../../functions/orchestrators/clusterMigration';
-import { followOperationOrchestrator, POLLS_PER_EXECUTION } from '../../functions/orchestrators/followOperation';
+import { followOperationOrchestrator, nextPollWait, POLLS_PER_EXECUTION, type FollowOperationInput } from '../../functions/orchestrators/followOperation';
 import type { Finding, Step } from '../../shared/model/assessment';
 import type { NapDisablePlan } from '../../shared/migration/nap';
 import type { BeginOutcome } from '../../shared/migration/operations';
@@ -54,6 +54,8 @@ interface ClusterModel {
   /** The first N poll calls fail on every attempt (ARM unreachable for minutes). */
   pollFailsForCalls?: number;
   verifyProblems?: string[];
+  /** finishClusterRun's save fails on its first N attempts. */
+  saveFailsFor?: number;
   onActivity?: (name: string, input: Record<string, unknown>, run: Run) => void;
 }
 
@@ -61,16 +63,36 @@ function started(step: Step, retryAfterSeconds = 30): BeginOutcome {
   return { kind: 'started', handle: { kind: 'azure-asyncoperation', url: `https://management.azure.com/operations/${step}`, resourceId: CLUSTER }, retryAfterSeconds, correlationId: `corr-${step}` };
 }
 
-function script(model: ClusterModel): DriverScript & { calls: Array<{ name: string; input: Record<string, unknown> }> } {
+function script(model: ClusterModel): DriverScript & { calls: Array<{ name: string; input: Record<string, unknown> }>; preflights: Date[]; released: LockInput[] } {
   const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
+  const released: LockInput[] = [];
   const beginCount = new Map<Step, number>();
   const pollCount = new Map<string, number>();
   let lockAttempts = 0;
   let napNodesCalls = 0;
   let pollCalls = 0;
   const nth = <T>(list: T[] | undefined, i: number, fallback: T): T => (list && list.length ? list[Math.min(i, list.length - 1)] : fallback);
+  // The lock store: the first acquisition (with the preflight) and every renewal count as attempts.
+  const lock = (): LockOutput => {
+    lockAttempts++;
+    if (model.lockLostAtAttempt && lockAttempts >= model.lockLostAtAttempt) return { acquired: false, holder: 'rollout-b:aks-nap', since: '2026-01-06T11:00:00.000Z' };
+    return model.lockHeldUntilAttempt && lockAttempts < model.lockHeldUntilAttempt ? { acquired: false, holder: 'rollout-a:aks-nap', since: '2026-01-05T09:00:00.000Z' } : { acquired: true };
+  };
+  const preflights: Date[] = [];
+  const preflight = (at: Date): PreflightOutput => {
+    preflights.push(new Date(at));
+    return {
+      verdict: model.verdict ?? 'ready',
+      steps: model.verdict === 'blocked' || model.verdict === 'compliant' ? [] : (model.steps ?? ['dataplane:cilium']),
+      findings: model.verdict === 'blocked' ? [blocker] : [],
+      napMode: model.napMode ?? 'Manual',
+      nodeImages: { nodepool1: 'AKSUbuntu-2204gen2containerd-202410.15.0' },
+    };
+  };
   return {
     calls,
+    preflights,
+    released,
     activity(name, input, attempt, run): Reply {
       calls.push({ name, input });
       model.onActivity?.(name, input, run);
@@ -78,18 +100,13 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
       if (attempt <= flaky) return { ok: false, message: `TransientAzureError: HTTP503: Service Unavailable (attempt ${attempt})` };
       switch (name) {
         case ACTIVITIES.acquireClusterLock:
-          lockAttempts++;
-          if (model.lockLostAtAttempt && lockAttempts >= model.lockLostAtAttempt) return { ok: true, value: { acquired: false, holder: 'rollout-b:aks-nap', since: '2026-01-06T11:00:00.000Z' } };
-          return { ok: true, value: model.lockHeldUntilAttempt && lockAttempts < model.lockHeldUntilAttempt ? { acquired: false, holder: 'rollout-a:aks-nap', since: '2026-01-05T09:00:00.000Z' } : { acquired: true } };
-        case ACTIVITIES.preflight: {
-          const out: PreflightOutput = {
-            verdict: model.verdict ?? 'ready',
-            steps: model.verdict === 'blocked' || model.verdict === 'compliant' ? [] : (model.steps ?? ['dataplane:cilium']),
-            findings: model.verdict === 'blocked' ? [blocker] : [],
-            napMode: model.napMode ?? 'Manual',
-            nodeImages: { nodepool1: 'AKSUbuntu-2204gen2containerd-202410.15.0' },
-          };
-          return { ok: true, value: out };
+          return { ok: true, value: lock() };
+        case ACTIVITIES.acquireLockAndPreflight: {
+          // The real activity (functions/activities/migration.ts): the preflight only once the lock is taken.
+          const taken = lock();
+          if (!taken.acquired) return { ok: true, value: taken };
+          if (attempt <= (model.flaky?.[ACTIVITIES.preflight] ?? 0)) return { ok: false, message: `TransientAzureError: HTTP503: Service Unavailable (preflight attempt ${attempt})` };
+          return { ok: true, value: { acquired: true, preflight: preflight(run.now) } satisfies LockAndPreflightOutput };
         }
         case ACTIVITIES.beginStep: {
           const step = input.step as Step;
@@ -119,8 +136,13 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
           return { ok: true, value: model.napNodesRemainFor && napNodesCalls <= model.napNodesRemainFor ? ['aks-default-abcde'] : [] };
         case ACTIVITIES.verify:
           return { ok: true, value: { problems: model.verifyProblems ?? [] } };
-        case ACTIVITIES.saveClusterResult:
+        case ACTIVITIES.finishClusterRun:
+          // The real activity saves, then releases: a save that fails keeps the lock.
+          if (attempt <= (model.saveFailsFor ?? 0)) return { ok: false, message: `TransientAzureError: HTTP503: the result store is unavailable (attempt ${attempt})` };
+          if ((input as FinishRunInput).release) released.push((input as FinishRunInput).release as LockInput);
+          return { ok: true };
         case ACTIVITIES.releaseClusterLock:
+          released.push(input as unknown as LockInput);
           return { ok: true };
         default:
           return { ok: false, message: `unexpected activity ${name}` };
@@ -129,22 +151,28 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
   };
 }
 
-const input = (over: Partial<ClusterMigrationInput> = {}): ClusterMigrationInput => ({ clusterId: CLUSTER, target: 'cilium', rolloutId: 'r1', ...over });
+/**
+ * Without rolloutId (as Event Grid starts a run) the output is the full ClusterResult, which these tests read; a
+ * rollout child's compact output has its own tests below.
+ */
+const input = (over: Partial<ClusterMigrationInput> = {}): ClusterMigrationInput => ({ clusterId: CLUSTER, target: 'cilium', ...over });
 
 const stepsBegun = (run: Run): string[] => activityCalls(run, ACTIVITIES.beginStep).map((c) => (c.input as { step: string }).step);
 const names = (run: Run): string[] => activityCalls(run).map((c) => c.name as string);
 
 describe('clusterMigration', () => {
   it('ends a blocked cluster with its findings and never schedules a write', async () => {
-    const run = await runOrchestration(clusterMigrationOrchestrator, input({ target: 'overlay' }), script({ verdict: 'blocked' }));
+    const model = script({ verdict: 'blocked' });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ target: 'overlay' }), model);
     expect(run.state).toBe('completed');
     const result = run.output as ClusterResult;
     expect(result.result).toBe('blocked');
     expect(result.findings.map((f) => f.rule)).toEqual(['overlay.network-policy']);
     const writes = [ACTIVITIES.beginStep, ACTIVITIES.napApply, ACTIVITIES.napDrain, ACTIVITIES.napRestore];
     expect(names(run).filter((n) => (writes as string[]).includes(n))).toEqual([]);
-    // The result is stored for the rollout and the lock is given back.
-    expect(names(run)).toEqual([ACTIVITIES.acquireClusterLock, ACTIVITIES.preflight, ACTIVITIES.saveClusterResult, ACTIVITIES.releaseClusterLock]);
+    // Lock and preflight in one activity; the result stored for the rollout and the lock given back in another.
+    expect(names(run)).toEqual([ACTIVITIES.acquireLockAndPreflight, ACTIVITIES.finishClusterRun]);
+    expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
   });
 
   it('disables NAP before the Cilium update and puts it back after, then verifies', async () => {
@@ -154,8 +182,7 @@ describe('clusterMigration', () => {
     expect(result.result).toBe('migrated');
     const order = names(run).filter((n) => ![ACTIVITIES.pollOperation, ACTIVITIES.napNodesRemaining].includes(n as never));
     expect(order).toEqual([
-      ACTIVITIES.acquireClusterLock,
-      ACTIVITIES.preflight,
+      ACTIVITIES.acquireLockAndPreflight,
       ACTIVITIES.napPlan,
       ACTIVITIES.napApply,
       ACTIVITIES.napDrain,
@@ -165,8 +192,7 @@ describe('clusterMigration', () => {
       ACTIVITIES.beginStep, // nap:enable (mode Auto)
       ACTIVITIES.napRestore,
       ACTIVITIES.verify,
-      ACTIVITIES.saveClusterResult,
-      ACTIVITIES.releaseClusterLock,
+      ACTIVITIES.finishClusterRun,
     ].filter((n) => n !== ACTIVITIES.napNodesRemaining));
     expect(stepsBegun(run)).toEqual(['nap:disable', 'dataplane:cilium', 'nap:enable']);
     expect(result.nap).toEqual({ disabled: true, restored: true });
@@ -328,31 +354,39 @@ describe('clusterMigration', () => {
   });
 
   it('waits for a lock another run holds, then goes on', async () => {
-    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({ lockHeldUntilAttempt: 3 }));
+    const model = script({ lockHeldUntilAttempt: 3 });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
     expect((run.output as ClusterResult).result).toBe('migrated');
-    const locks = activityCalls(run, ACTIVITIES.acquireClusterLock);
+    const locks = activityCalls(run, ACTIVITIES.acquireLockAndPreflight);
     expect(locks).toHaveLength(3);
+    // The preflight ran once, when the lock was taken.
+    expect(model.preflights).toEqual([locks[2].at]);
     expect((locks[2].at.getTime() - locks[0].at.getTime()) / 1000).toBe(600);
   });
 
   it('skips with the reason when the lock stays taken', async () => {
-    const run = await runOrchestration(clusterMigrationOrchestrator, input({ lockWaitMinutes: 10 }), script({ lockHeldUntilAttempt: 1000 }));
+    const model = script({ lockHeldUntilAttempt: 1000 });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ lockWaitMinutes: 10 }), model);
     const result = run.output as ClusterResult;
     expect(result.result).toBe('skipped');
     expect(result.reason).toContain('being migrated by another run (rollout-a:aks-nap');
-    expect(names(run)).not.toContain(ACTIVITIES.preflight);
-    expect(names(run)).not.toContain(ACTIVITIES.releaseClusterLock);
+    // Asked 3 times (0, 5, 10 minutes), never acquired: no preflight, the result saved, the other run's lock left alone.
+    expect(activityCalls(run, ACTIVITIES.acquireLockAndPreflight)).toHaveLength(3);
+    expect(model.preflights).toEqual([]);
+    expect(names(run)).toContain(ACTIVITIES.finishClusterRun);
+    expect(model.released).toEqual([]);
   });
 
   it('starts no operation before the maintenance window opens', async () => {
     // Saturdays 02:00 UTC for 6 hours; the run starts Monday 2026-01-05 10:00 UTC.
     const windows: ClusterMigrationInput['windows'] = [{ kind: 'window', name: 'aksManagedNodeOSUpgradeSchedule', window: { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Saturday' } }, durationHours: 6, startTime: '02:00', utcOffset: '+00:00' } }];
-    const run = await runOrchestration(clusterMigrationOrchestrator, input({ windows, expectedOperationMinutes: 60 }), script({}));
+    const model = script({});
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ windows, expectedOperationMinutes: 60 }), model);
     expect((run.output as ClusterResult).result).toBe('migrated');
     const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
     expect(begin.at.toISOString()).toBe('2026-01-10T02:00:00.000Z');
     // The preflight (read-only) ran at once.
-    expect(activityCalls(run, ACTIVITIES.preflight)[0].at.toISOString()).toBe('2026-01-05T10:00:00.000Z');
+    expect(model.preflights.map((d) => d.toISOString())).toEqual(['2026-01-05T10:00:00.000Z']);
   });
 
   it('fails a cluster whose operation outlives the deadline without abandoning it silently', async () => {
@@ -385,7 +419,8 @@ describe('clusterMigration and windows that never fit', () => {
     const result = run.output as ClusterResult;
     expect(result.result).toBe('skipped');
     expect(result.reason).toContain('90-minute operation');
-    expect(names(run)).toEqual([ACTIVITIES.saveClusterResult]);
+    expect(names(run)).toEqual([ACTIVITIES.finishClusterRun]);
+    expect(activityCalls(run, ACTIVITIES.finishClusterRun)[0].input).not.toHaveProperty('release');
   });
 });
 
@@ -428,23 +463,27 @@ describe('clusterMigration keeps its lock across long waits', () => {
     expect((run.output as ClusterResult).result).toBe('migrated');
     const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
     expect(begin.at.toISOString()).toBe('2026-01-08T02:00:00.000Z');
-    const locks = activityCalls(run, ACTIVITIES.acquireClusterLock).map((c) => c.at.getTime());
+    const lockCalls = activityCalls(run).filter((c) => c.name === ACTIVITIES.acquireLockAndPreflight || c.name === ACTIVITIES.acquireClusterLock);
+    expect(lockCalls[0].name).toBe(ACTIVITIES.acquireLockAndPreflight);
+    const locks = lockCalls.map((c) => c.at.getTime());
     // Taken Monday 10:00, then renewed every ~6 h of the wait (each renewal a re-entrant acquire by the same run).
     expect(locks.length).toBeGreaterThanOrEqual(8);
     for (let i = 1; i < locks.length; i++) expect(locks[i] - locks[i - 1]).toBeLessThanOrEqual(7 * 3600_000);
     // The last renewal before the write left the 24 h lease far from its end.
     expect(begin.at.getTime() - locks[locks.length - 1]).toBeLessThan(7 * 3600_000);
-    expect(activityCalls(run, ACTIVITIES.acquireClusterLock).every((c) => (c.input as { owner: string }).owner === 'test-instance')).toBe(true);
+    expect(lockCalls.every((c) => (c.input as { owner: string }).owner === 'test-instance')).toBe(true);
   });
 
   it('stops without writing when another run holds the lock at a renewal, saying why', async () => {
-    const run = await runOrchestration(clusterMigrationOrchestrator, input({ windows: thursdays }), script({ lockLostAtAttempt: 3 }));
+    const model = script({ lockLostAtAttempt: 3 });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ windows: thursdays }), model);
     const result = run.output as ClusterResult;
     expect(result.result).toBe('skipped');
     expect(result.reason).toContain('another run holds it now (rollout-b:aks-nap');
     expect(names(run)).not.toContain(ACTIVITIES.beginStep);
-    // The lock is the other run's now: not released by this one.
-    expect(names(run)).not.toContain(ACTIVITIES.releaseClusterLock);
+    // The lock is the other run's now: the result is saved, the lock not released by this one.
+    expect(names(run)).toContain(ACTIVITIES.finishClusterRun);
+    expect(model.released).toEqual([]);
   });
 
   it('losing the lock while NAP is off puts NAP back and writes nothing else', async () => {
@@ -594,7 +633,7 @@ describe('clusterMigration started by Event Grid (no rollout)', () => {
     const model = script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'] });
     const run = await runOrchestration(clusterMigrationOrchestrator, { clusterId: CLUSTER, target: 'cilium' } satisfies ClusterMigrationInput, model, { instanceId: 'remediate:sub:rg-aks:aks-nap:20260105t100000z' });
     expect((run.output as ClusterResult).result).toBe('migrated');
-    const save = model.calls.find((c) => c.name === ACTIVITIES.saveClusterResult);
+    const save = model.calls.find((c) => c.name === ACTIVITIES.finishClusterRun);
     expect(save?.input).toMatchObject({
       rolloutId: 'remediate:sub:rg-aks:aks-nap:20260105t100000z',
       plan: { verdict: 'ready', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], napMode: 'Auto' },
@@ -636,5 +675,178 @@ describe('clusterMigration follows each operation in a followOperation sub-orche
     expect(short.children[0].executions).toBe(1);
     expect(long.maxHistory).toBe(short.maxHistory);
     expect(long.maxHistory).toBeLessThan(80);
+  });
+});
+
+describe('clusterMigration as a rollout child returns a compact summary', () => {
+  it('returns { clusterId, result, operationSeconds } and saves the full result (with each step measured) to the store', async () => {
+    const inProgress = Array.from({ length: 10 }, () => ({ status: 'InProgress' as const, retryAfterSeconds: 15 }));
+    const model = script({ steps: ['ipam:overlay', 'dataplane:cilium'], poll: { 'dataplane:cilium': [...inProgress, { status: 'Succeeded' }] } });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ target: 'overlay+cilium', podCidr: '192.168.0.0/16', rolloutId: 'r1' }), model);
+    // ipam:overlay ended at its first poll (a minute), dataplane:cilium at its 11th (20 minutes).
+    expect(run.output).toEqual({ clusterId: CLUSTER, result: 'migrated', operationSeconds: { 'ipam:overlay': 60, 'dataplane:cilium': 1200 } } satisfies ClusterRunSummary);
+    const finish = activityCalls(run, ACTIVITIES.finishClusterRun)[0].input as FinishRunInput;
+    expect(finish.rolloutId).toBe('r1');
+    expect(finish.plan).toBeUndefined();
+    expect(finish.result.steps.map((s) => [s.step, s.status, s.operationSeconds])).toEqual([
+      ['ipam:overlay', 'done', 60],
+      ['dataplane:cilium', 'done', 1200],
+    ]);
+    expect(finish.result.correlationIds).toEqual(['corr-ipam:overlay', 'corr-dataplane:cilium']);
+  });
+
+  it('measures only the network steps that ended done: NAP mode PUTs and failed steps carry no duration', async () => {
+    const failed: OperationStatus = { status: 'Failed', error: { code: 'UpgradeFailed', message: 'Drain node aks-nodepool1-1 failed when evicting pod web-0' } };
+    const model = script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], poll: { 'dataplane:cilium': [{ status: 'InProgress' }, failed] } });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ rolloutId: 'r1' }), model);
+    expect(run.output).toEqual({ clusterId: CLUSTER, result: 'failed' });
+    const steps = (activityCalls(run, ACTIVITIES.finishClusterRun)[0].input as FinishRunInput).result.steps;
+    expect(steps.map((s) => [s.step, s.status, s.operationSeconds])).toEqual([
+      ['nap:disable', 'done', undefined],
+      ['dataplane:cilium', 'failed', undefined],
+      ['nap:enable', 'done', undefined],
+    ]);
+  });
+
+  it('without rolloutId (Event Grid) the output stays the full ClusterResult', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({}), { instanceId: 'remediate:sub:rg-aks:aks-nap:20260105t100000z' });
+    const result = run.output as ClusterResult;
+    expect(result).toMatchObject({ clusterId: CLUSTER, result: 'migrated', correlationIds: ['corr-dataplane:cilium'], findings: [] });
+    expect(result.steps).toEqual([expect.objectContaining({ step: 'dataplane:cilium', status: 'done', operationSeconds: 60 })]);
+  });
+});
+
+describe('followOperation with a quiet period (pollQuietSeconds from the rollout)', () => {
+  /** A 20-minute reimage: InProgress (Retry-After 15 s) until 1200 s after the begin, then Succeeded. */
+  const reimage = (over: Partial<ClusterMigrationInput> = {}, endsAt = 1200, end: OperationStatus = { status: 'Succeeded' }) => {
+    let begunAt = 0;
+    const model = script({
+      begin: { 'dataplane:cilium': [started('dataplane:cilium', 15)] },
+      onActivity: (name, _inp, run) => {
+        if (name === ACTIVITIES.beginStep) begunAt = run.now.getTime();
+      },
+    });
+    const base = model.activity.bind(model);
+    model.activity = (name, inp, attempt, run) => {
+      if (name !== ACTIVITIES.pollOperation) return base(name, inp, attempt, run);
+      model.calls.push({ name, input: inp });
+      return { ok: true, value: run.now.getTime() - begunAt >= endsAt * 1000 ? end : { status: 'InProgress', retryAfterSeconds: 15 } };
+    };
+    return runOrchestration(clusterMigrationOrchestrator, input(over), model);
+  };
+  const pollAges = (run: Run): number[] => {
+    const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
+    return activityCalls(run, ACTIVITIES.pollOperation).map((p) => (p.at.getTime() - begin.at.getTime()) / 1000);
+  };
+  const timerAges = (run: Run): number[] => {
+    const begin = activityCalls(run, ACTIVITIES.beginStep)[0];
+    // The follow's timers (the run's own listen-for-cancel tick is due at once, before the begin answered).
+    return run.log.filter((s) => s.kind === 'timer' && s.fireAt! > begin.at).map((t) => (t.fireAt!.getTime() - begin.at.getTime()) / 1000);
+  };
+
+  it('quiet 16 minutes: a 20-minute reimage is polled at 1, 16, 17, 18 and 20 minutes (5 polls instead of 11)', async () => {
+    const run = await reimage({ pollQuietSeconds: { 'dataplane:cilium': 960 } });
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    expect(pollAges(run)).toEqual([60, 960, 1020, 1080, 1200]);
+    // The durable timers the follow set, and when they fire: the second reaches past MAX_POLL_SECONDS (5 min).
+    expect(timerAges(run)).toEqual([60, 960, 1020, 1080, 1200]);
+    const follow = run.log.find((s) => s.kind === 'subOrchestration');
+    expect((follow?.input as FollowOperationInput).quietUntil).toBe(new Date(activityCalls(run, ACTIVITIES.beginStep)[0].at.getTime() + 960_000).toISOString());
+    expect((run.output as ClusterResult).steps[0].operationSeconds).toBe(1200);
+  });
+
+  it('without a quiet period the cadence is unchanged: 11 polls, a minute, a minute, then every two', async () => {
+    const run = await reimage();
+    expect(pollAges(run)).toEqual([60, 120, 240, 360, 480, 600, 720, 840, 960, 1080, 1200]);
+    expect(timerAges(run)).toEqual([60, 120, 240, 360, 480, 600, 720, 840, 960, 1080, 1200]);
+    expect(run.log.find((s) => s.kind === 'subOrchestration')?.input).not.toHaveProperty('quietUntil');
+  });
+
+  it('the first poll still catches a fast failure; a failure after it is heard at the end of the quiet period', async () => {
+    const failed: OperationStatus = { status: 'Failed', error: { code: 'UpgradeFailed', message: 'Drain node aks-nodepool1-1 failed when evicting pod web-0' } };
+    const fast = await reimage({ pollQuietSeconds: { 'dataplane:cilium': 960 } }, 30, failed);
+    expect(pollAges(fast)).toEqual([60]);
+    expect((fast.output as ClusterResult).error?.code).toBe('UpgradeFailed');
+    const later = await reimage({ pollQuietSeconds: { 'dataplane:cilium': 960 } }, 300, failed);
+    expect(pollAges(later)).toEqual([60, 960]);
+    expect((later.output as ClusterResult).error?.code).toBe('UpgradeFailed');
+  });
+
+  it('an operation longer than expected is polled from the quiet period on at 1, 1, 2, 2 … minutes', async () => {
+    const run = await reimage({ pollQuietSeconds: { 'dataplane:cilium': 600 } }, 1500);
+    expect(pollAges(run)).toEqual([60, 600, 660, 720, 840, 960, 1080, 1200, 1320, 1440, 1560]);
+  });
+
+  it('the quiet period never reaches past the deadline', async () => {
+    const run = await reimage({ pollQuietSeconds: { 'dataplane:cilium': 7200 }, operationDeadlineMinutes: 30 }, 99_999);
+    const result = run.output as ClusterResult;
+    expect(result.error?.code).toBe('OperationTimedOut');
+    // The first poll, then the deadline itself (30 min), where the follow gives up.
+    expect(pollAges(run)).toEqual([60, 1800]);
+  });
+
+  it('is never sooner than Retry-After, before or after the quiet period ends', () => {
+    const begun = new Date('2026-01-05T10:00:00Z');
+    const quiet = new Date('2026-01-05T10:16:00Z');
+    const at = (s: number) => new Date(begun.getTime() + s * 1000);
+    expect(nextPollWait(at(60), begun, quiet, 15)).toBe(900);
+    expect(nextPollWait(at(950), begun, quiet, 120)).toBe(120);
+    expect(nextPollWait(at(960), begun, quiet, 15)).toBe(60);
+    expect(nextPollWait(at(960), begun, quiet, 180)).toBe(180);
+    expect(nextPollWait(at(1080), begun, quiet, undefined)).toBe(120);
+  });
+
+  it('applies to the network steps only: NAP mode PUTs and pool scaling keep the usual cadence', async () => {
+    const scale: OperationStarted = { handle: { kind: 'azure-asyncoperation', url: 'https://management.azure.com/operations/scale', resourceId: `${CLUSTER}/agentPools/nodepool1` }, retryAfterSeconds: 15 };
+    const quiet = { 'nap:disable': 600, 'nap:enable': 600, 'dataplane:cilium': 600 } as ClusterMigrationInput['pollQuietSeconds'];
+    const run = await runOrchestration(
+      clusterMigrationOrchestrator,
+      input({ pollQuietSeconds: quiet }),
+      script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], napApplied: [scale] }),
+    );
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    const follows = run.log.filter((s) => s.kind === 'subOrchestration').map((s) => s.input as FollowOperationInput);
+    expect(follows.map((f) => [f.handle.url.split('/').pop(), f.quietUntil !== undefined])).toEqual([
+      ['scale', false],
+      ['nap:disable', false],
+      ['dataplane:cilium', true],
+      ['nap:enable', false],
+    ]);
+  });
+});
+
+describe('clusterMigration ends with one activity: result saved, lock released', () => {
+  it('a save that fails all its retries still releases the lock, and the output still holds the result', async () => {
+    const model = script({ saveFailsFor: 99 });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    expect(run.state).toBe('completed');
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    expect(activityCalls(run, ACTIVITIES.finishClusterRun)).toHaveLength(6);
+    expect(names(run).slice(-2)).toEqual([ACTIVITIES.finishClusterRun, ACTIVITIES.releaseClusterLock]);
+    expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
+  });
+
+  it('a save that fails once is retried with the release in the same activity (no separate release)', async () => {
+    const model = script({ saveFailsFor: 1 });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    expect(activityCalls(run, ACTIVITIES.finishClusterRun).map((c) => c.attempt)).toEqual([1, 2]);
+    expect(names(run)).not.toContain(ACTIVITIES.releaseClusterLock);
+    expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
+  });
+
+  it('a preflight that fails all its retries fails the run naming it, and the lock taken with it is released', async () => {
+    const model = script({ flaky: { [ACTIVITIES.preflight]: 99 } });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('failed');
+    expect(result.reason).toBe('acquireLockAndPreflight: Service Unavailable (preflight attempt 6)');
+    expect(activityCalls(run, ACTIVITIES.acquireLockAndPreflight)).toHaveLength(6);
+    expect(names(run)).not.toContain(ACTIVITIES.beginStep);
+    expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
+  });
+
+  it('a clean run costs 5 activities: lock + preflight, begin, poll, verify, save + release', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({}));
+    expect(names(run)).toEqual([ACTIVITIES.acquireLockAndPreflight, ACTIVITIES.beginStep, ACTIVITIES.pollOperation, ACTIVITIES.verify, ACTIVITIES.finishClusterRun]);
   });
 });

@@ -3,7 +3,7 @@
  * and a fleet of ARM-shaped clusters; cluster migrations are answered as sub-orchestration results.
  */
 import { discoverAndAssess, loadStageBatch, closeRollout } from '../../functions/activities/rollout';
-import type { ClusterMigrationInput, RolloutReport } from '../../functions/contracts';
+import type { ClusterMigrationInput, ClusterRunSummary, RolloutCursor, RolloutReport } from '../../functions/contracts';
 import { setDependencyFactory } from '../../functions/dependencies';
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from '../../functions/names';
 import { rolloutOrchestrator } from '../../functions/orchestrators/rollout';
@@ -34,6 +34,8 @@ interface ChildPlan {
   failed?: (clusterId: string) => boolean;
   /** The sub-orchestration itself fails (an unhandled error in it), leaving no result of its own. */
   crashed?: (clusterId: string) => boolean;
+  /** What the child measured (ClusterRunSummary.operationSeconds); default: nothing. */
+  operationSeconds?: (clusterId: string) => ClusterRunSummary['operationSeconds'];
 }
 
 function script(store: MemoryResultStore, plan: ChildPlan = {}): DriverScript & { cancelled: string[] } {
@@ -72,9 +74,11 @@ function script(store: MemoryResultStore, plan: ChildPlan = {}): DriverScript & 
         endedAt: '',
         correlationIds: [],
       };
-      // The child stores its own result (saveClusterResult); do the same here.
+      // The child stores its own full result (finishClusterRun) and returns its summary (clusterMigration.ts).
       void store.saveResult(input.rolloutId as string, result);
-      return { ok: true, value: result, afterSeconds: plan.seconds ?? 1200 };
+      const measured = plan.operationSeconds?.(input.clusterId);
+      const summary: ClusterRunSummary = { clusterId: input.clusterId, result: result.result, ...(measured ? { operationSeconds: measured } : {}) };
+      return { ok: true, value: summary, afterSeconds: plan.seconds ?? 1200 };
     },
   };
 }
@@ -336,4 +340,60 @@ describe('rollout', () => {
     expect(run.executions).toBeGreaterThanOrEqual(10_000 / 500);
     expect(Buffer.byteLength(JSON.stringify(run.continuedWith[run.continuedWith.length - 1]))).toBeLessThan(16 * 1024);
   }, 120_000);
+});
+
+describe('rollout learns how long its operations take (pollQuietSeconds)', () => {
+  afterEach(() => setDependencyFactory(() => {
+    throw new Error('no dependencies in this test');
+  }));
+
+  const quietOf = (c: Scheduled): ClusterMigrationInput['pollQuietSeconds'] => (c.input as ClusterMigrationInput).pollQuietSeconds;
+
+  it('gives children a quiet period per step kind only once 3 clusters measured it: 0.8 × the shortest', async () => {
+    const store = wire(fleet(8));
+    // Cilium updates measured by the children, in start order: 25, 20, 22.5, 21.7, 16.7 min, then 20 min each;
+    // only two clusters had an Overlay step (never 3 samples: never quiet).
+    const took = [1500, 1200, 1350, 1300, 1000];
+    let started = 0;
+    const driver = script(store, {
+      operationSeconds: () => {
+        const n = started++;
+        return { 'dataplane:cilium': took[n] ?? 1200, ...(n < 2 ? { 'ipam:overlay': 900 } : {}) };
+      },
+    });
+    const run = await runOrchestration(rolloutOrchestrator, { spec: spec({ stages: [{ name: 'all', maxConcurrency: 2 }] }) }, driver, { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    expect((run.output as RolloutReport).counts).toEqual({ migrated: 8 });
+    const kids = children(run);
+    expect(kids).toHaveLength(8);
+    // Rounds of two (each 20 min): the 2nd round starts with 2 samples (no quiet), the 3rd with 4 (0.8 × 20 min),
+    // the 4th with 6, the shortest now 16.7 min (0.8 × 1000 s).
+    expect(kids.map(quietOf)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      { 'dataplane:cilium': 960 },
+      { 'dataplane:cilium': 960 },
+      { 'dataplane:cilium': 800 },
+      { 'dataplane:cilium': 800 },
+    ]);
+  });
+
+  it('carries the last 20 durations per step kind across continueAsNew', async () => {
+    const store = wire(fleet(30));
+    let started = 0;
+    // The n-th child started measures 1000 + n seconds; all take as long, so they end in the order they started.
+    const driver = script(store, { seconds: 1200, operationSeconds: () => ({ 'ipam:overlay': 1000 + started++ }) });
+    const s = spec({ stages: [{ name: 'first', count: 24, maxConcurrency: 4 }, { name: 'rest', maxConcurrency: 4 }] });
+    const run = await runOrchestration(rolloutOrchestrator, { spec: s }, driver, { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    expect(run.executions).toBe(2);
+    const cursor = (run.continuedWith[0] as { cursor: RolloutCursor }).cursor;
+    expect(cursor.operationSeconds).toEqual({ 'ipam:overlay': Array.from({ length: 20 }, (_, i) => 1004 + i) });
+    // The next stage, in a fresh execution, starts its first window with the quiet period those samples give;
+    // once its own first 4 ended, the oldest 4 (1004–1007) have left the 20 and the shortest is 1008.
+    const rest = children(run).slice(24);
+    expect(rest.map(quietOf)).toEqual([...Array(4).fill({ 'ipam:overlay': Math.floor(0.8 * 1004) }), ...Array(2).fill({ 'ipam:overlay': Math.floor(0.8 * 1008) })]);
+  });
 });

@@ -180,11 +180,12 @@ export async function runOrchestration(
         write(item);
         const handler = options.children?.[a.functionName as string];
         if (handler) {
-          // The child's activities are answered by the same script (with this run for its callbacks); it raises no events.
+          // The child's activities are answered by the same script (with this run for its callbacks, on the child's
+          // clock: `now` is when the child calls the activity); it raises no events.
           const child = await runOrchestration(
             handler,
             JSON.parse(JSON.stringify(a.input ?? null)) as unknown,
-            { activity: (name, inp, attempt) => script.activity(name, inp, attempt, run), subOrchestration: script.subOrchestration },
+            { activity: (name, inp, attempt, childRun) => script.activity(name, inp, attempt, { ...run, now: new Date(childRun.now) }), subOrchestration: script.subOrchestration },
             { instanceId: a.instanceId || `${instanceId}:${seq}`, start: run.now, maxEpisodes: options.maxEpisodes, children: options.children },
           );
           children.push(child);
