@@ -31,6 +31,8 @@ function wire(clusters: ManagedClusterResource[], extraResources: Parameters<typ
 interface ChildPlan {
   /** Seconds a migration takes (virtual time). */
   seconds?: number;
+  /** Seconds for this one (called as each child starts, in start order); default `seconds`. */
+  secondsFor?: (clusterId: string) => number;
   failed?: (clusterId: string) => boolean;
   /** The sub-orchestration itself fails (an unhandled error in it), leaving no result of its own. */
   crashed?: (clusterId: string) => boolean;
@@ -78,7 +80,7 @@ function script(store: MemoryResultStore, plan: ChildPlan = {}): DriverScript & 
       void store.saveResult(input.rolloutId as string, result);
       const measured = plan.operationSeconds?.(input.clusterId);
       const summary: ClusterRunSummary = { clusterId: input.clusterId, result: result.result, ...(measured ? { operationSeconds: measured } : {}) };
-      return { ok: true, value: summary, afterSeconds: plan.seconds ?? 1200 };
+      return { ok: true, value: summary, afterSeconds: plan.secondsFor?.(input.clusterId) ?? plan.seconds ?? 1200 };
     },
   };
 }
@@ -395,5 +397,55 @@ describe('rollout learns how long its operations take (pollQuietSeconds)', () =>
     // once its own first 4 ended, the oldest 4 (1004–1007) have left the 20 and the shortest is 1008.
     const rest = children(run).slice(24);
     expect(rest.map(quietOf)).toEqual([...Array(4).fill({ 'ipam:overlay': Math.floor(0.8 * 1004) }), ...Array(2).fill({ 'ipam:overlay': Math.floor(0.8 * 1008) })]);
+  });
+});
+
+describe('rollout looks at running children less while all are in their quiet period', () => {
+  afterEach(() => setDependencyFactory(() => {
+    throw new Error('no dependencies in this test');
+  }));
+
+  const run12 = async (measured: boolean): Promise<Awaited<ReturnType<typeof runOrchestration>>> => {
+    const store = wire(fleet(12));
+    // every Cilium update takes 20 minutes; with `measured` the children report it (the rollout learns: quiet 16 min)
+    const driver = script(store, { seconds: 1200, ...(measured ? { operationSeconds: () => ({ 'dataplane:cilium': 1200 }) } : {}) });
+    return runOrchestration(rolloutOrchestrator, { spec: spec({ stages: [{ name: 'all', maxConcurrency: 4 }] }) }, driver, { instanceId: ROLLOUT });
+  };
+  const timers = (run: Run): Scheduled[] => run.log.filter((x) => x.kind === 'timer');
+
+  it('wakes at most every 5 minutes between a round\'s first 3 minutes and its quiet period\'s end, and ends no later', async () => {
+    const quiet = await run12(true);
+    const plain = await run12(false);
+    for (const r of [quiet, plain]) {
+      expect(r.state).toBe('completed');
+      expect((r.output as RolloutReport).counts).toEqual({ migrated: 12 });
+    }
+    // the third round of four starts with three samples: quiet 960 s; from its 3rd minute to its 16th it is looked at
+    // every 5 minutes at most (the first round, without samples, every 30 s)
+    const third = children(quiet).slice(8).map((c) => c.at.getTime());
+    const t3 = Math.max(...third);
+    const inQuiet = (run: Run): number => timers(run).filter((t) => t.at.getTime() >= t3 + 180_000 && t.at.getTime() < t3 + 960_000).length;
+    expect(inQuiet(quiet)).toBeLessThanOrEqual(Math.ceil(780 / 300) + 1);
+    expect(inQuiet(plain)).toBeGreaterThanOrEqual(780 / 30 - 1);
+    expect(timers(quiet).length).toBeLessThan(timers(plain).length * 0.75);
+    // the same children start at the same times: nothing is seen later than with 30-second looks
+    expect(children(quiet).map((c) => c.at.getTime())).toEqual(children(plain).map((c) => c.at.getTime()));
+    expect(quiet.now.getTime()).toBe(plain.now.getTime());
+  });
+
+  it('sees a child that ends inside its quiet period within 5 minutes and starts the next cluster in its slot', async () => {
+    const store = wire(fleet(9));
+    let n = 0;
+    // the 6th child started (second round, quiet 960 s known) ends after 500 s: inside its quiet period
+    const driver = script(store, { seconds: 1200, secondsFor: () => (n++ === 5 ? 500 : 1200), operationSeconds: () => ({ 'dataplane:cilium': 1200 }) });
+    const run = await runOrchestration(rolloutOrchestrator, { spec: spec({ stages: [{ name: 'all', maxConcurrency: 4 }] }) }, driver, { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    const kids = children(run);
+    expect(kids).toHaveLength(9);
+    expect((kids[5].input as ClusterMigrationInput).pollQuietSeconds).toEqual({ 'dataplane:cilium': 960 });
+    const endedAt = kids[5].at.getTime() + 500_000;
+    const late = kids[8].at.getTime() - endedAt;
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThanOrEqual(300_000);
   });
 });
