@@ -105,3 +105,24 @@ test('inbox and work ids only rise: a consumed highest id is not handed out agai
     reopened.close();
   }
 });
+
+test("an instance's inbox reads what was written to it, also after the file is opened again, and nothing once consumed", () => {
+  const file = path.join(dir, 'inbox.db');
+  const message = (instanceId: string, name: string) => ({ instanceId, executionId: null, event: { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: new Date(0).toISOString(), Name: name, Input: null }, visibleAt: 0 });
+  const store = new InstanceStore(file);
+  expect(store.inbox('a')).toEqual([]);
+  const first = store.enqueue(message('a', 'one'));
+  store.enqueue(message('b', 'other'));
+  expect(store.inbox('a').map((m) => m.id)).toEqual([first]);
+  store.close();
+  const again = new InstanceStore(file);
+  try {
+    const rows = again.inbox('a');
+    expect(rows.map((m) => (JSON.parse(m.event) as { Name: string }).Name)).toEqual(['one']);
+    again.commitEpisode({ instanceId: 'a', resetHistory: false, firstSeq: 0, newEvents: [], consumedInbox: rows.map((m) => m.id), work: [], messages: [message('a', 'two')], newInstances: [], instance: { instance_id: 'a' } });
+    expect(again.inbox('a').map((m) => (JSON.parse(m.event) as { Name: string }).Name)).toEqual(['two']);
+    expect(again.inbox('b')).toHaveLength(1);
+  } finally {
+    again.close();
+  }
+});
