@@ -23,7 +23,7 @@
  * the app started), split three ways: (a) the local host's own work, (b) the durable-functions SDK's replay of the
  * orchestrator code (TaskHub.stats: hostMs − sdkMs and sdkMs: main-thread time on the monotonic clock around each
  * batch of episodes — one macrotask —, around the SDK's handler and around each activity hand-back, turned into CPU
- * with the ratio of the batches the task hub also times with process.cpuUsage, one in 8), (c) the rest of this
+ * with the ratio of the batches the task hub also times with process.cpuUsage, one in 4), (c) the rest of this
  * process's user+system CPU (the app's activities: ARM and Kubernetes through the SDKs, TLS, JSON; GC; the bench's
  * sampling);
  * peak RSS of this process; TLS connections the simulator accepted; history events per
@@ -339,7 +339,7 @@ async function run(o: Options): Promise<RolloutBenchResult> {
     const wallSeconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const stats = host.hub.stats;
-    // main-thread times → CPU with the task hub's sampled ratio (TaskHub.stats: one batch in 8 also timed with getrusage)
+    // main-thread times → CPU with the task hub's sampled ratio (TaskHub.stats: one batch in 4 also timed with getrusage)
     const sampledWall = stats.sampledWallMs - stats0.sampledWallMs;
     const cpuPerWall = sampledWall > 0 ? (stats.sampledCpuMs - stats0.sampledCpuMs) / sampledWall : 1;
     const perStep = (ms: number): number => Number((ms / Math.max(1, ours.length)).toFixed(2));

@@ -31,7 +31,7 @@ export const customStatusLimitChars = 16 * 1024;
 
 const outOfProcDataLabel = '\n\n$OutOfProcData$:';
 /** One batch of episodes in this many is also timed with process.cpuUsage (see TaskHub.stats). */
-const CPU_SAMPLE_EVERY = 8;
+const CPU_SAMPLE_EVERY = 4;
 const day = 24 * 3600 * 1000;
 
 interface OrchestratorStateJson {
