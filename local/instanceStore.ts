@@ -80,6 +80,8 @@ export class InstanceStore {
   private readonly stmts: ReturnType<InstanceStore['prepare']>;
   private readonly updates = new Map<string, Database.Statement>();
   private nextInboxId: number;
+  /** Instances whose cached last_updated_time is newer than the file's (patchInstance); written at close. */
+  private readonly unsavedTimes = new Set<string>();
   private nextWorkId: number;
   /**
    * Rows of the instances that are not finished, as last written: every episode reads its instance's row, and this
@@ -323,10 +325,26 @@ export class InstanceStore {
     return { workIds, messageIds };
   }
 
-  /** UPDATE of the given columns only (one prepared statement per column set). */
+  /**
+   * UPDATE of the given columns only (one prepared statement per column set). A running instance's episode that
+   * changed nothing but `last_updated_time` (most polls of a followOperation: same status, no custom status) writes
+   * nothing: the time is kept in the cached row — what every status read returns — and goes to the file with the
+   * instance's next real change, or at close. After a kill the file may show an earlier last-updated time for such an
+   * instance; the rows a replay depends on (history, inbox, work, status) are never held back.
+   */
   private patchInstance(patch: Partial<InstanceRow> & { instance_id: string }): void {
     const columns = Object.keys(patch).filter((k) => k !== 'instance_id' && (patch as Record<string, unknown>)[k] !== undefined);
     if (columns.length === 0) return;
+    const cached = this.rows.get(patch.instance_id);
+    const values = patch as Record<string, unknown>;
+    if (cached && columns.every((c) => c === 'last_updated_time' || (cached as unknown as Record<string, unknown>)[c] === values[c])) {
+      if (patch.last_updated_time !== undefined) {
+        this.rowChanges.push({ id: patch.instance_id, patch: { last_updated_time: patch.last_updated_time } });
+        this.unsavedTimes.add(patch.instance_id);
+      }
+      return;
+    }
+    if (patch.last_updated_time !== undefined) this.unsavedTimes.delete(patch.instance_id);
     const key = columns.join(',');
     let stmt = this.updates.get(key);
     if (!stmt) {
@@ -347,6 +365,7 @@ export class InstanceStore {
       this.stmts.deleteWorkFor.run(instanceId);
     });
     this.rows.delete(instanceId);
+    this.unsavedTimes.delete(instanceId);
     return deleted > 0;
   }
 
@@ -370,10 +389,19 @@ export class InstanceStore {
       params.push(q.instanceIdPrefix.length, q.instanceIdPrefix);
     }
     const sql = `SELECT * FROM instances ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_time, instance_id LIMIT ? OFFSET ?`;
-    return this.db.prepare<(string | number)[], InstanceRow>(sql).all(...params, q.limit, q.offset);
+    // a running instance's cached row is the fresher (its last_updated_time may not be written yet: patchInstance)
+    return this.db.prepare<(string | number)[], InstanceRow>(sql).all(...params, q.limit, q.offset).map((r) => (this.rows.has(r.instance_id) ? { ...(this.rows.get(r.instance_id) as InstanceRow) } : r));
   }
 
   close(): void {
+    const save = this.db.prepare('UPDATE instances SET last_updated_time = ? WHERE instance_id = ?');
+    this.db.transaction(() => {
+      for (const id of this.unsavedTimes) {
+        const row = this.rows.get(id);
+        if (row) save.run(row.last_updated_time, id);
+      }
+    })();
+    this.unsavedTimes.clear();
     this.db.close();
   }
 }

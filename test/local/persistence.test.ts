@@ -126,3 +126,38 @@ test("an instance's inbox reads what was written to it, also after the file is o
     again.close();
   }
 });
+
+test("an episode that moves only a running instance's last-updated time is read back at once, and is in the file after close", () => {
+  const file = path.join(dir, 'times.db');
+  const store = new InstanceStore(file);
+  const row = { instance_id: 'f', name: 'followOperation', execution_id: 'e', status: 'Running' as const, input: null, output: null, custom_status: null, created_time: '2026-11-22T00:00:00.000Z', last_updated_time: '2026-11-22T00:00:00.000Z', parent_instance_id: null, parent_execution_id: null, parent_task_id: null };
+  store.createInstance(row, { instanceId: 'f', executionId: 'e', event: { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: row.created_time }, visibleAt: 0 });
+  const episode = (at: string, extra: Record<string, unknown> = {}) =>
+    store.commitEpisode({ instanceId: 'f', resetHistory: false, firstSeq: 0, newEvents: [], consumedInbox: [], work: [], messages: [], newInstances: [], instance: { instance_id: 'f', status: 'Running', last_updated_time: at, ...extra } });
+  episode('2026-11-22T00:01:00.000Z');
+  episode('2026-11-22T00:02:00.000Z');
+  const onDisk = (): string | undefined => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare<[string], { t: string }>('SELECT last_updated_time AS t FROM instances WHERE instance_id = ?').get('f')?.t;
+    } finally {
+      db.close();
+    }
+  };
+  // nothing but the time moved: no write (the file keeps the earlier time), every read sees the new one
+  expect(onDisk()).toBe('2026-11-22T00:00:00.000Z');
+  expect(store.getInstance('f')?.last_updated_time).toBe('2026-11-22T00:02:00.000Z');
+  expect(store.queryInstances({ limit: 10, offset: 0 }).map((r) => r.last_updated_time)).toEqual(['2026-11-22T00:02:00.000Z']);
+  // a real change (custom status) writes the row, time included
+  episode('2026-11-22T00:03:00.000Z', { custom_status: '"polling"' });
+  expect(onDisk()).toBe('2026-11-22T00:03:00.000Z');
+  episode('2026-11-22T00:04:00.000Z', { custom_status: '"polling"' });
+  store.close();
+  expect(onDisk()).toBe('2026-11-22T00:04:00.000Z');
+  const again = new InstanceStore(file);
+  try {
+    expect(again.getInstance('f')).toMatchObject({ status: 'Running', custom_status: '"polling"', last_updated_time: '2026-11-22T00:04:00.000Z' });
+  } finally {
+    again.close();
+  }
+});
