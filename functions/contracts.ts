@@ -117,6 +117,16 @@ export interface FinishRunInput extends SaveResultInput {
   release?: LockInput;
 }
 
+/**
+ * A migrated run's end in one activity: verify, then the result with verify's problems applied (withVerifyProblems,
+ * shared/migration/verify.ts) saved and the lock released as in `finish`. `finish.result` is the run's result
+ * before verify; the activity answers verify's problems (VerifyOutput) and the orchestrator applies them the same way.
+ */
+export interface VerifyAndFinishInput {
+  verify: VerifyInput;
+  finish: FinishRunInput;
+}
+
 export interface DiscoverInput {
   rolloutId: string;
   spec: RolloutSpec;

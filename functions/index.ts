@@ -38,6 +38,7 @@ activity(ACTIVITIES.napRestore, migration.napRestoreActivity);
 activity(ACTIVITIES.verify, migration.verifyActivity);
 activity(ACTIVITIES.saveClusterResult, migration.saveClusterResult);
 activity(ACTIVITIES.finishClusterRun, migration.finishClusterRun);
+activity(ACTIVITIES.verifyAndFinish, migration.verifyAndFinish);
 activity(ACTIVITIES.discoverAndAssess, rollout.discoverAndAssess);
 activity(ACTIVITIES.loadStageBatch, rollout.loadStageBatch);
 activity(ACTIVITIES.closeRollout, rollout.closeRollout);

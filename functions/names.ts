@@ -21,11 +21,14 @@ export const ACTIVITIES = {
   napDrain: 'napDrain',
   napNodesRemaining: 'napNodesRemaining',
   napRestore: 'napRestore',
+  /** Verify alone: the fallback when verifyAndFinish failed after its retries (e.g. the result store was down). */
   verify: 'verify',
   /** The rollout's own saves (a child that crashed without a result). */
   saveClusterResult: 'saveClusterResult',
   /** A run's end: its result saved, then its lock released, in one activity. */
   finishClusterRun: 'finishClusterRun',
+  /** A migrated run's end: verify, its problems applied to the result, then finishClusterRun's save + release, in one activity. */
+  verifyAndFinish: 'verifyAndFinish',
   discoverAndAssess: 'discoverAndAssess',
   loadStageBatch: 'loadStageBatch',
   cancelInstances: 'cancelInstances',

@@ -8,7 +8,7 @@ import { assessCluster } from '../../shared/assess';
 import { classifyError, TransientAzureError } from '../../shared/migration/errors';
 import type { NapDisablePlan } from '../../shared/migration/nap';
 import { beginStep, napApply, napDrain, napNodesRemaining, napPlan, napRestore, pollOperation } from '../../shared/migration/operations';
-import { verifyCluster } from '../../shared/migration/verify';
+import { verifyCluster, withVerifyProblems } from '../../shared/migration/verify';
 import type {
   BeginStepInput,
   BeginStepOutput,
@@ -25,6 +25,7 @@ import type {
   PreflightInput,
   PreflightOutput,
   SaveResultInput,
+  VerifyAndFinishInput,
   VerifyInput,
   VerifyOutput,
 } from '../contracts';
@@ -113,6 +114,7 @@ export async function napRestoreActivity(input: NapPlanInput, _context?: Invocat
   return napRestore(deps.clusters, deps.kube, input.clusterId, input.plan);
 }
 
+/** Verify on fresh facts (only reads): the first half of verifyAndFinish. */
 export async function verifyActivity(input: VerifyInput, _context?: InvocationContext): Promise<VerifyOutput> {
   const facts = await readFacts(input.clusterId);
   const { clusterId: _id, ...expect } = input;
@@ -152,4 +154,17 @@ export async function finishClusterRun(input: FinishRunInput, context?: Invocati
   const { release, ...save } = input;
   await saveClusterResult(save, context);
   if (release) await releaseClusterLock(release, context);
+}
+
+/**
+ * A migrated run's end in one activity (one orchestrator episode instead of two): verify on fresh facts, its problems
+ * applied to the result (withVerifyProblems), then finishClusterRun (saved; the lock released when asked). Answers
+ * verify's problems; the orchestrator applies them to its own copy with the same function. Idempotent, so a retry or
+ * a re-run after a crash is harmless: verify only reads, the save overwrites, release is owner-checked. A fault in
+ * either half throws and the retry policy runs the whole activity again.
+ */
+export async function verifyAndFinish(input: VerifyAndFinishInput, context?: InvocationContext): Promise<VerifyOutput> {
+  const verified = await verifyActivity(input.verify, context);
+  await finishClusterRun({ ...input.finish, result: withVerifyProblems(input.finish.result, verified.problems) }, context);
+  return verified;
 }

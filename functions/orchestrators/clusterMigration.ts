@@ -4,7 +4,8 @@
  * lock + preflight (one activity; blocked/compliant end here, nothing written) → for each step: nap:disable = the documented NAP
  * disable procedure; ipam:overlay / dataplane:cilium = one ARM PUT from a fresh GET with If-Match, followed with
  * durable timers honouring Retry-After and a poll activity until terminal or a deadline; nap:enable = mode Auto and
- * NodePools/pool sizes as they were → verify → result saved and lock released (one activity).
+ * NodePools/pool sizes as they were → verify, result saved and lock released (one activity, verifyAndFinish; a run
+ * not migrated ends with finishClusterRun: saved + released).
  * Whatever happens once NAP was touched (failure, timeout, cancel), NAP is put back before the run ends.
  * `cancel` is heard between operations and during every wait (window, lock, 409, NAP drain); a running ARM
  * operation is always followed to its end. Every begin but the NAP restore is inside the maintenance window, and
@@ -16,8 +17,20 @@ import type { NapDisablePlan } from '../../shared/migration/nap';
 import type { BeginOutcome, ScaleOutcome } from '../../shared/migration/operations';
 import type { OperationStarted, OperationStatus } from '../../shared/migration/ports';
 import type { ClusterResult, StepRecord } from '../../shared/migration/result';
+import { withVerifyProblems } from '../../shared/migration/verify';
 import { nextOperationStart, operationAllowedAt } from '../../shared/rollout/maintenance';
-import type { ClusterMigrationInput, ClusterRunSummary, FinishRunInput, LockAndPreflightOutput, LockOutput, PreflightOutput, SaveResultInput, VerifyOutput } from '../contracts';
+import type {
+  ClusterMigrationInput,
+  ClusterRunSummary,
+  FinishRunInput,
+  LockAndPreflightOutput,
+  LockOutput,
+  PreflightOutput,
+  SaveResultInput,
+  VerifyAndFinishInput,
+  VerifyInput,
+  VerifyOutput,
+} from '../contracts';
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from '../names';
 import { addSeconds, callActivity, callOrStop, clamp, failureText, listenFor, now, RunStop } from './common';
 import { firstPollWait, type FollowOperationInput, MIN_POLL_SECONDS } from './followOperation';
@@ -413,48 +426,65 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
     stop(err);
   }
 
+  // The save (a run no rollout started keeps its result under its own instance id) and the lock's release, built
+  // from the result as it stands when called. Not released when the lock was lost to another run (keepLock): it is
+  // theirs now (release is owner-checked anyway). A copy of the result: the SDK serializes the inputs of the scheduled
+  // activities (replayed ones too) when an episode ends, and the result changes after verifyAndFinish is scheduled.
+  const lock = { clusterId: input.clusterId, owner: context.df.instanceId };
+  const finishInput = (): FinishRunInput => ({
+    ...(input.rolloutId
+      ? { rolloutId: input.rolloutId, result: structuredClone(result) }
+      : { rolloutId: context.df.instanceId, result: structuredClone(result), plan: { ...planned, ...(podCidr ? { podCidr } : {}), ...(input.windows ? { windows: input.windows } : {}) } }),
+    ...(state.lockTakenAt ? { release: lock } : {}),
+  });
+
+  let finished = false;
   if (result.result === 'migrated') {
+    // Verify, the result saved and the lock released in one activity (one episode fewer). Its end time is when the
+    // run's end began: the activity saves this result, so it cannot wait for a later episode's clock.
+    setPhase(context, 'verify');
+    const reimaged = result.steps.some((s) => s.status === 'done' && (s.step === 'ipam:overlay' || s.step === 'dataplane:cilium'));
+    const verify: VerifyInput = {
+      clusterId: input.clusterId,
+      target: input.target,
+      ...(podCidr ? { podCidr } : {}),
+      napModeBefore,
+      ...(reimaged && verifyNeeded ? { nodeImagesBefore } : {}),
+    };
+    result.endedAt = now(context).toISOString();
     try {
-      setPhase(context, 'verify');
-      const reimaged = result.steps.some((s) => s.status === 'done' && (s.step === 'ipam:overlay' || s.step === 'dataplane:cilium'));
-      const v = yield* callOrStop<VerifyOutput>(context, ACTIVITIES.verify, {
-        clusterId: input.clusterId,
-        target: input.target,
-        ...(podCidr ? { podCidr } : {}),
-        napModeBefore,
-        ...(reimaged && verifyNeeded ? { nodeImagesBefore } : {}),
-      });
-      if (v.problems.length > 0) {
-        result.result = 'failed';
-        result.verifyProblems = v.problems;
-        result.reason = `verify found ${v.problems.length} problem(s): ${v.problems[0]}`;
-        result.error = { code: 'VerifyFailed', message: v.problems.join('; ') };
+      const v = yield* callOrStop<VerifyOutput>(context, ACTIVITIES.verifyAndFinish, { verify, finish: finishInput() } satisfies VerifyAndFinishInput);
+      // The same function the activity applied before it saved: the output and the saved result agree.
+      Object.assign(result, withVerifyProblems(result, v.problems));
+      finished = true;
+    } catch {
+      // Failed after its retries: verify could not read the cluster, or the store could not save. Verify alone then
+      // (a store outage must not turn a verified migration into `failed`), and the save and release below as for any
+      // other run; verify failing again ends the run `failed` with its error.
+      try {
+        const v = yield* callOrStop<VerifyOutput>(context, ACTIVITIES.verify, verify);
+        Object.assign(result, withVerifyProblems(result, v.problems));
+      } catch (err) {
+        stop(err);
       }
-    } catch (err) {
-      stop(err);
     }
   }
 
-  result.endedAt = now(context).toISOString();
+  if (!finished) result.endedAt = now(context).toISOString();
   setPhase(context, 'done', { result: result.result });
-  // A run no rollout started (Event Grid remediation) keeps its result under its own instance id.
-  const save: SaveResultInput = input.rolloutId
-    ? { rolloutId: input.rolloutId, result }
-    : { rolloutId: context.df.instanceId, result, plan: { ...planned, ...(podCidr ? { podCidr } : {}), ...(input.windows ? { windows: input.windows } : {}) } };
-  // Saved and the lock released in one activity. Not released when the lock was lost to another run (keepLock):
-  // it is theirs now (release is owner-checked anyway).
-  const lock = { clusterId: input.clusterId, owner: context.df.instanceId };
-  const finish: FinishRunInput = { ...save, ...(state.lockTakenAt ? { release: lock } : {}) };
-  try {
-    yield* callActivity<void>(context, ACTIVITIES.finishClusterRun, finish);
-  } catch {
-    // The result is still the orchestration's output (a rollout counts it from there). A failed save still gives
-    // the lock back.
-    if (finish.release) {
-      try {
-        yield* callActivity<void>(context, ACTIVITIES.releaseClusterLock, lock);
-      } catch {
-        // The lease expires on its own (LOCK_LEASE_SECONDS).
+  if (!finished) {
+    const finish = finishInput();
+    try {
+      yield* callActivity<void>(context, ACTIVITIES.finishClusterRun, finish);
+    } catch {
+      // The result is still the orchestration's output (a rollout counts it from there). A failed save still gives
+      // the lock back.
+      if (finish.release) {
+        try {
+          yield* callActivity<void>(context, ACTIVITIES.releaseClusterLock, lock);
+        } catch {
+          // The lease expires on its own (LOCK_LEASE_SECONDS).
+        }
       }
     }
   }

@@ -4,6 +4,7 @@
 import ipaddr from 'ipaddr.js';
 import type { Target } from '../model/assessment';
 import type { ClusterFacts, NapMode } from '../model/facts';
+import type { ClusterResult } from './result';
 
 export interface VerifyExpectation {
   target: Target;
@@ -94,4 +95,21 @@ export function verifyCluster(facts: ClusterFacts, expect: VerifyExpectation): V
     problems.push({ check: 'nap-mode', message: `node auto-provisioning is ${facts.napMode}, it was ${expect.napModeBefore} before the run` });
   }
   return problems;
+}
+
+/**
+ * A migrated run's result once verify answered: unchanged without problems, else `failed` with every problem, the
+ * first in `reason` and all of them in `error` (VerifyFailed). The one place this is decided: the run's end activity
+ * (functions verifyAndFinish) saves what it returns and the orchestrator outputs what it returns, from the same
+ * result and problems, so the saved result and the output agree.
+ */
+export function withVerifyProblems(result: ClusterResult, problems: readonly string[]): ClusterResult {
+  if (problems.length === 0) return result;
+  return {
+    ...result,
+    result: 'failed',
+    verifyProblems: [...problems],
+    reason: `verify found ${problems.length} problem(s): ${problems[0]}`,
+    error: { code: 'VerifyFailed', message: problems.join('; ') },
+  };
 }

@@ -2,7 +2,7 @@
  * clusterMigration on histories: the real durable-functions SDK replays the orchestrator; the test answers each
  * activity the way the activity would for a given cluster (ARM-shaped outcomes) and reads what was scheduled.
  */
-import type { ClusterMigrationInput, ClusterRunSummary, FinishRunInput, LockAndPreflightOutput, LockInput, LockOutput, PreflightOutput } from '../../functions/contracts';
+import type { ClusterMigrationInput, ClusterRunSummary, FinishRunInput, LockAndPreflightOutput, LockInput, LockOutput, PreflightOutput, VerifyAndFinishInput } from '../../functions/contracts';
 import { ACTIVITIES, ORCHESTRATIONS } from '../../functions/names';
 import { clusterMigrationOrchestrator } from '../../functions/orchestrators/clusterMigration';
 import { followOperationOrchestrator, nextPollWait, POLLS_PER_EXECUTION, type FollowOperationInput } from '../../functions/orchestrators/followOperation';
@@ -11,7 +11,16 @@ import type { NapDisablePlan } from '../../shared/migration/nap';
 import type { BeginOutcome } from '../../shared/migration/operations';
 import type { OperationStarted, OperationStatus } from '../../shared/migration/ports';
 import type { ClusterResult } from '../../shared/migration/result';
+import { withVerifyProblems } from '../../shared/migration/verify';
 import { activityCalls, runOrchestration as replay, type DriverScript, type Reply, type Run } from './support/replay';
+import { verifyAndFinish } from '../../functions/activities/migration';
+import { factsReader, fleetDiscovery, setDependencyFactory } from '../../functions/dependencies';
+import { createAzureClients, type AzureClients } from '../../shared/azure/clients';
+import { armOperations } from '../../shared/azure/operations';
+import { kubernetesActions, type KubernetesActions } from '../../shared/kube/actions';
+import { MemoryResultStore } from '../../shared/rollout/store';
+import { startSimulator, type RunningSimulator } from '../../sim/server';
+import { clusterId as armClusterId, nodeSubnetCluster, nsg, snapshotOf, vnet } from '../support/arm';
 
 /** Every operation is followed by the real followOperation sub-orchestration, on the same script and clock. */
 const runOrchestration = (...[handler, inp, driver, options]: Parameters<typeof replay>) =>
@@ -54,7 +63,7 @@ interface ClusterModel {
   /** The first N poll calls fail on every attempt (ARM unreachable for minutes). */
   pollFailsForCalls?: number;
   verifyProblems?: string[];
-  /** finishClusterRun's save fails on its first N attempts. */
+  /** The save (finishClusterRun's, verifyAndFinish's) fails on its first N attempts. */
   saveFailsFor?: number;
   onActivity?: (name: string, input: Record<string, unknown>, run: Run) => void;
 }
@@ -63,9 +72,11 @@ function started(step: Step, retryAfterSeconds = 30): BeginOutcome {
   return { kind: 'started', handle: { kind: 'azure-asyncoperation', url: `https://management.azure.com/operations/${step}`, resourceId: CLUSTER }, retryAfterSeconds, correlationId: `corr-${step}` };
 }
 
-function script(model: ClusterModel): DriverScript & { calls: Array<{ name: string; input: Record<string, unknown> }>; preflights: Date[]; released: LockInput[] } {
+function script(model: ClusterModel): DriverScript & { calls: Array<{ name: string; input: Record<string, unknown> }>; preflights: Date[]; released: LockInput[]; saved: ClusterResult[] } {
   const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
   const released: LockInput[] = [];
+  /** Every result the store received, in order (a retried save overwrites, so the last one is what a user reads). */
+  const saved: ClusterResult[] = [];
   const beginCount = new Map<Step, number>();
   const pollCount = new Map<string, number>();
   let lockAttempts = 0;
@@ -93,6 +104,7 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
     calls,
     preflights,
     released,
+    saved,
     activity(name, input, attempt, run): Reply {
       calls.push({ name, input });
       model.onActivity?.(name, input, run);
@@ -134,11 +146,23 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
         case ACTIVITIES.napNodesRemaining:
           napNodesCalls++;
           return { ok: true, value: model.napNodesRemainFor && napNodesCalls <= model.napNodesRemainFor ? ['aks-default-abcde'] : [] };
+        case ACTIVITIES.verifyAndFinish: {
+          // The real activity (functions/activities/migration.ts): verify, its problems applied to the result with the
+          // same function, then the save and the release: a save that fails keeps the lock.
+          const { finish } = input as unknown as VerifyAndFinishInput;
+          const problems = model.verifyProblems ?? [];
+          if (attempt <= (model.saveFailsFor ?? 0)) return { ok: false, message: `TransientAzureError: HTTP503: the result store is unavailable (attempt ${attempt})` };
+          saved.push(withVerifyProblems(finish.result, problems));
+          if (finish.release) released.push(finish.release);
+          return { ok: true, value: { problems } };
+        }
         case ACTIVITIES.verify:
+          // the fallback after verifyAndFinish failed: verify alone, nothing saved
           return { ok: true, value: { problems: model.verifyProblems ?? [] } };
         case ACTIVITIES.finishClusterRun:
           // The real activity saves, then releases: a save that fails keeps the lock.
           if (attempt <= (model.saveFailsFor ?? 0)) return { ok: false, message: `TransientAzureError: HTTP503: the result store is unavailable (attempt ${attempt})` };
+          saved.push((input as FinishRunInput).result);
           if ((input as FinishRunInput).release) released.push((input as FinishRunInput).release as LockInput);
           return { ok: true };
         case ACTIVITIES.releaseClusterLock:
@@ -191,8 +215,7 @@ describe('clusterMigration', () => {
       ACTIVITIES.beginStep, // dataplane:cilium
       ACTIVITIES.beginStep, // nap:enable (mode Auto)
       ACTIVITIES.napRestore,
-      ACTIVITIES.verify,
-      ACTIVITIES.finishClusterRun,
+      ACTIVITIES.verifyAndFinish,
     ].filter((n) => n !== ACTIVITIES.napNodesRemaining));
     expect(stepsBegun(run)).toEqual(['nap:disable', 'dataplane:cilium', 'nap:enable']);
     expect(result.nap).toEqual({ disabled: true, restored: true });
@@ -200,8 +223,8 @@ describe('clusterMigration', () => {
     const restore = model.calls.find((c) => c.name === ACTIVITIES.napRestore);
     expect(restore?.input.plan).toEqual(napPlan);
     // verify compares with the NAP mode before the run and the node images before the reimage.
-    const verify = model.calls.find((c) => c.name === ACTIVITIES.verify);
-    expect(verify?.input).toMatchObject({ napModeBefore: 'Auto', nodeImagesBefore: { nodepool1: 'AKSUbuntu-2204gen2containerd-202410.15.0' } });
+    const verify = model.calls.find((c) => c.name === ACTIVITIES.verifyAndFinish);
+    expect(verify?.input.verify).toMatchObject({ napModeBefore: 'Auto', nodeImagesBefore: { nodepool1: 'AKSUbuntu-2204gen2containerd-202410.15.0' } });
     expect(result.correlationIds).toEqual(['corr-nap:disable', 'corr-dataplane:cilium', 'corr-nap:enable']);
     expect(result.steps.map((s) => [s.step, s.status])).toEqual([
       ['nap:disable', 'done'],
@@ -223,7 +246,8 @@ describe('clusterMigration', () => {
     // Rejected at once: one begin for the Cilium step, no retry.
     expect(stepsBegun(run)).toEqual(['nap:disable', 'dataplane:cilium', 'nap:enable']);
     expect(names(run)).toContain(ACTIVITIES.napRestore);
-    expect(names(run)).not.toContain(ACTIVITIES.verify);
+    expect(names(run)).not.toContain(ACTIVITIES.verifyAndFinish);
+    expect(names(run).slice(-1)).toEqual([ACTIVITIES.finishClusterRun]);
     expect(result.nap).toEqual({ disabled: true, restored: true });
   });
 
@@ -397,12 +421,22 @@ describe('clusterMigration', () => {
     expect(result.steps[0]).toMatchObject({ step: 'dataplane:cilium', status: 'timedOut' });
   });
 
-  it('reports verify problems as a failure', async () => {
-    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({ verifyProblems: ['kube-proxy: DaemonSet kube-system/kube-proxy is still running alongside Cilium'] }));
+  it('reports verify problems as a failure, saved as it is output', async () => {
+    const problems = ['kube-proxy: DaemonSet kube-system/kube-proxy is still running alongside Cilium', 'cilium: DaemonSet kube-system/cilium has 2/3 pods ready'];
+    const model = script({ verifyProblems: problems });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
     const result = run.output as ClusterResult;
     expect(result.result).toBe('failed');
-    expect(result.verifyProblems).toHaveLength(1);
-    expect(result.reason).toContain('kube-proxy');
+    expect(result.verifyProblems).toEqual(problems);
+    expect(result.reason).toBe('verify found 2 problem(s): kube-proxy: DaemonSet kube-system/kube-proxy is still running alongside Cilium');
+    expect(result.error).toEqual({ code: 'VerifyFailed', message: problems.join('; ') });
+    // The steps that ran are kept, and the run's end is not before its last step's.
+    expect(result.steps.map((s) => [s.step, s.status])).toEqual([['dataplane:cilium', 'done']]);
+    expect(Date.parse(result.endedAt)).toBeGreaterThanOrEqual(Date.parse(result.steps[0].endedAt));
+    // Verify, save and release were one activity; the store holds exactly what the orchestration output.
+    expect(names(run).slice(-1)).toEqual([ACTIVITIES.verifyAndFinish]);
+    expect(model.saved).toEqual([result]);
+    expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
   });
 
   it('ends compliant without writing', async () => {
@@ -633,8 +667,8 @@ describe('clusterMigration started by Event Grid (no rollout)', () => {
     const model = script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'] });
     const run = await runOrchestration(clusterMigrationOrchestrator, { clusterId: CLUSTER, target: 'cilium' } satisfies ClusterMigrationInput, model, { instanceId: 'remediate:sub:rg-aks:aks-nap:20260105t100000z' });
     expect((run.output as ClusterResult).result).toBe('migrated');
-    const save = model.calls.find((c) => c.name === ACTIVITIES.finishClusterRun);
-    expect(save?.input).toMatchObject({
+    const save = (model.calls.find((c) => c.name === ACTIVITIES.verifyAndFinish)?.input as VerifyAndFinishInput | undefined)?.finish;
+    expect(save).toMatchObject({
       rolloutId: 'remediate:sub:rg-aks:aks-nap:20260105t100000z',
       plan: { verdict: 'ready', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], napMode: 'Auto' },
       result: { result: 'migrated', correlationIds: ['corr-nap:disable', 'corr-dataplane:cilium', 'corr-nap:enable'] },
@@ -685,7 +719,7 @@ describe('clusterMigration as a rollout child returns a compact summary', () => 
     const run = await runOrchestration(clusterMigrationOrchestrator, input({ target: 'overlay+cilium', podCidr: '192.168.0.0/16', rolloutId: 'r1' }), model);
     // ipam:overlay ended at its first poll (a minute), dataplane:cilium at its 11th (20 minutes).
     expect(run.output).toEqual({ clusterId: CLUSTER, result: 'migrated', operationSeconds: { 'ipam:overlay': 60, 'dataplane:cilium': 1200 } } satisfies ClusterRunSummary);
-    const finish = activityCalls(run, ACTIVITIES.finishClusterRun)[0].input as FinishRunInput;
+    const { finish } = activityCalls(run, ACTIVITIES.verifyAndFinish)[0].input as VerifyAndFinishInput;
     expect(finish.rolloutId).toBe('r1');
     expect(finish.plan).toBeUndefined();
     expect(finish.result.steps.map((s) => [s.step, s.status, s.operationSeconds])).toEqual([
@@ -817,20 +851,62 @@ describe('followOperation with a quiet period (pollQuietSeconds from the rollout
 
 describe('clusterMigration ends with one activity: result saved, lock released', () => {
   it('a save that fails all its retries still releases the lock, and the output still holds the result', async () => {
-    const model = script({ saveFailsFor: 99 });
+    const model = script({ verdict: 'blocked', saveFailsFor: 99 });
     const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
     expect(run.state).toBe('completed');
-    expect((run.output as ClusterResult).result).toBe('migrated');
+    expect((run.output as ClusterResult).result).toBe('blocked');
     expect(activityCalls(run, ACTIVITIES.finishClusterRun)).toHaveLength(6);
     expect(names(run).slice(-2)).toEqual([ACTIVITIES.finishClusterRun, ACTIVITIES.releaseClusterLock]);
     expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
   });
 
   it('a save that fails once is retried with the release in the same activity (no separate release)', async () => {
-    const model = script({ saveFailsFor: 1 });
+    const model = script({ verdict: 'compliant', saveFailsFor: 1 });
     const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
     expect(activityCalls(run, ACTIVITIES.finishClusterRun).map((c) => c.attempt)).toEqual([1, 2]);
     expect(names(run)).not.toContain(ACTIVITIES.releaseClusterLock);
+    expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
+  });
+
+  it('a migrated run whose save fails once runs verify + save + release again as one activity, nothing else', async () => {
+    const model = script({ saveFailsFor: 1 });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    expect((run.output as ClusterResult).result).toBe('migrated');
+    expect(activityCalls(run, ACTIVITIES.verifyAndFinish).map((c) => c.attempt)).toEqual([1, 2]);
+    expect(names(run)).not.toContain(ACTIVITIES.finishClusterRun);
+    expect(names(run)).not.toContain(ACTIVITIES.releaseClusterLock);
+    expect(model.saved).toEqual([run.output]);
+    expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
+  });
+
+  it('verify that cannot read the cluster through all its retries, merged or alone: failed with its error, then saved and released as any run', async () => {
+    const model = script({ flaky: { [ACTIVITIES.verifyAndFinish]: 99, [ACTIVITIES.verify]: 99 } });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ rolloutId: 'r1' }), model);
+    expect(run.state).toBe('completed');
+    expect(run.output).toEqual({ clusterId: CLUSTER, result: 'failed', operationSeconds: { 'dataplane:cilium': 60 } } satisfies ClusterRunSummary);
+    expect(activityCalls(run, ACTIVITIES.verifyAndFinish)).toHaveLength(6);
+    expect(activityCalls(run, ACTIVITIES.verify)).toHaveLength(6);
+    expect(names(run).slice(-1)).toEqual([ACTIVITIES.finishClusterRun]);
+    const [saved] = model.saved;
+    expect(model.saved).toHaveLength(1);
+    expect(saved.error).toEqual({ code: 'HTTP503', message: 'verify: Service Unavailable (attempt 6)' });
+    expect(saved.reason).toBe('verify: Service Unavailable (attempt 6)');
+    expect(saved.verifyProblems).toBeUndefined();
+    expect(saved.steps.map((s) => [s.step, s.status])).toEqual([['dataplane:cilium', 'done']]);
+    expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
+  });
+
+  it('a migrated run whose store stays down stays migrated (verified alone), and the lock is still given back', async () => {
+    const model = script({ saveFailsFor: 99 });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
+    expect(run.state).toBe('completed');
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('migrated');
+    expect(result.error).toBeUndefined();
+    expect(activityCalls(run, ACTIVITIES.verifyAndFinish)).toHaveLength(6);
+    expect(activityCalls(run, ACTIVITIES.verify)).toHaveLength(1);
+    expect(activityCalls(run, ACTIVITIES.finishClusterRun)).toHaveLength(6);
+    expect(names(run).slice(-1)).toEqual([ACTIVITIES.releaseClusterLock]);
     expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
   });
 
@@ -845,8 +921,64 @@ describe('clusterMigration ends with one activity: result saved, lock released',
     expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
   });
 
-  it('a clean run costs 5 activities: lock + preflight, begin, poll, verify, save + release', async () => {
-    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({}));
-    expect(names(run)).toEqual([ACTIVITIES.acquireLockAndPreflight, ACTIVITIES.beginStep, ACTIVITIES.pollOperation, ACTIVITIES.verify, ACTIVITIES.finishClusterRun]);
+  it('a clean run costs 4 activities: lock + preflight, begin, poll, verify + save + release', async () => {
+    const model = script({});
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ rolloutId: 'r1' }), model);
+    expect(names(run)).toEqual([ACTIVITIES.acquireLockAndPreflight, ACTIVITIES.beginStep, ACTIVITIES.pollOperation, ACTIVITIES.verifyAndFinish]);
+    // Its output is the summary as before; the full result went to the store under the rollout.
+    expect(run.output).toEqual({ clusterId: CLUSTER, result: 'migrated', operationSeconds: { 'dataplane:cilium': 60 } } satisfies ClusterRunSummary);
+    const end = activityCalls(run, ACTIVITIES.verifyAndFinish)[0].input as VerifyAndFinishInput;
+    expect(end.finish).toMatchObject({ rolloutId: 'r1', release: { clusterId: CLUSTER, owner: 'test-instance' } });
+    expect(end.finish.plan).toBeUndefined();
+    expect(end.verify).toEqual({ clusterId: CLUSTER, target: 'cilium', napModeBefore: 'Manual', nodeImagesBefore: { nodepool1: 'AKSUbuntu-2204gen2containerd-202410.15.0' } });
+    expect(model.saved).toEqual([expect.objectContaining({ clusterId: CLUSTER, result: 'migrated', steps: [expect.objectContaining({ step: 'dataplane:cilium', status: 'done', operationSeconds: 60 })] })]);
+  });
+
+  it('ends in the custom status phase `done` with the outcome', async () => {
+    const run = await runOrchestration(clusterMigrationOrchestrator, input(), script({ verifyProblems: ['nap-mode: node auto-provisioning is Manual, it was Auto before the run'] }));
+    expect(run.customStatus).toEqual({ phase: 'done', result: 'failed' });
+  });
+});
+
+describe('verifyAndFinish, the real activity against the AKS simulator', () => {
+  let sim: RunningSimulator;
+  let clients: AzureClients;
+  let kube: KubernetesActions;
+  let store: MemoryResultStore;
+  const id = armClusterId('ns-1');
+
+  beforeAll(async () => {
+    sim = await startSimulator({ snapshot: snapshotOf([nodeSubnetCluster({ name: 'ns-1' }), vnet(), nsg()]), timeScale: 0.0005, throttling: false });
+    clients = createAzureClients({ endpoint: sim.armEndpoint, caCertPath: sim.caCertPath });
+    kube = kubernetesActions(clients);
+    store = new MemoryResultStore();
+    setDependencyFactory(() => ({ clusters: armOperations(clients), kube, facts: factsReader(clients), discovery: fleetDiscovery(clients), results: store, locks: store }));
+  }, 60_000);
+
+  afterAll(async () => {
+    clients?.close();
+    kube?.close();
+    await sim?.stop();
+  });
+
+  it('a cluster still on the Azure data plane: saved failed with what verify found, the lock released, the same problems answered; a re-run changes nothing', async () => {
+    const owner = 'remediate:ns-1:run-1';
+    expect(await store.acquire(id, owner, new Date(), 3600)).toEqual({ acquired: true });
+    const before: ClusterResult = { clusterId: id, result: 'migrated', findings: [], steps: [{ step: 'dataplane:cilium', status: 'done', startedAt: '2026-01-05T10:00:00.000Z', endedAt: '2026-01-05T10:20:00.000Z' }], startedAt: '2026-01-05T10:00:00.000Z', endedAt: '2026-01-05T10:20:00.000Z', correlationIds: ['corr-1'] };
+    const end: VerifyAndFinishInput = {
+      verify: { clusterId: id, target: 'cilium', napModeBefore: 'Manual' },
+      finish: { rolloutId: owner, result: before, plan: { verdict: 'ready', steps: ['dataplane:cilium'], napMode: 'Manual' }, release: { clusterId: id, owner } },
+    };
+    const answer = await verifyAndFinish(end);
+    expect(answer.problems).toContain('network-profile: data plane is azure, expected cilium');
+    const [record] = (await store.listClusters(owner)).items;
+    expect(record.result).toEqual(withVerifyProblems(before, answer.problems));
+    expect(record.result).toMatchObject({ result: 'failed', error: { code: 'VerifyFailed' }, reason: expect.stringMatching(/^verify found \d+ problem\(s\): /) });
+    expect(await store.lockHolder(id)).toBeUndefined();
+    // A re-run (a crash after the save) saves the same result again; the lock another run took since stays theirs.
+    expect(await store.acquire(id, 'rollout-b:ns-1', new Date(), 3600)).toEqual({ acquired: true });
+    expect(await verifyAndFinish(end)).toEqual(answer);
+    expect((await store.listClusters(owner)).items.map((r) => r.result)).toEqual([record.result]);
+    expect(await store.lockHolder(id)).toBe('rollout-b:ns-1');
   });
 });
