@@ -268,6 +268,7 @@ function maxOverlap(intervals: Array<[number, number]>): number {
 async function run(o: Options): Promise<RolloutBenchResult> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { startHost } = require('../local/host') as typeof import('../local/host');
+  const { hostAppSettings } = require('../local/main') as typeof import('../local/main');
   const { ORCHESTRATIONS } = require('../functions/names') as typeof import('../functions/names');
   const Database = require('better-sqlite3') as typeof import('better-sqlite3');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -288,7 +289,8 @@ async function run(o: Options): Promise<RolloutBenchResult> {
       ...(o.activities !== undefined ? { maxConcurrentActivities: o.activities } : {}),
       timers: false,
       log: () => undefined,
-      // AKSNET_CLOCK_SCALE: the app's ARM clients tell the simulator their clock (x-aksnet-clock-scale), so an
+      // The settings `aksnet host start` gives the app (hostAppSettings: the result store's file, AKSNET_CLOCK_SCALE),
+      // plus the simulator's endpoint and CA. AKSNET_CLOCK_SCALE: the app's ARM clients tell the simulator their clock (x-aksnet-clock-scale), so an
       // operation's Retry-After comes in the host's simulated seconds (docs/simulator.md). AKSNET_ARM_PACING=off for
       // the reason the simulator's throttling is off: the gateway's pacer refills ARM's buckets on the wall clock
       // (25 reads/s per subscription), which under a 50× clock is 50× less ARM per simulated second than Azure
@@ -296,8 +298,7 @@ async function run(o: Options): Promise<RolloutBenchResult> {
       env: {
         AKSNET_ARM_ENDPOINT: ready.armEndpoint,
         AKSNET_CA_CERT: ready.caCertPath,
-        AKSNET_RESULTS_DB: path.join(tmp, 'results.db'),
-        AKSNET_CLOCK_SCALE: String(clockScale),
+        ...hostAppSettings(path.join(tmp, 'results.db'), clockScale),
         AKSNET_ARM_PACING: 'off',
       },
     });
