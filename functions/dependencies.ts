@@ -17,7 +17,7 @@ import { kubernetesActions } from '../shared/kube/actions';
 import type { ClusterFactsReader, ClusterKubernetes, ClusterOperations, FleetDiscovery } from '../shared/migration/ports';
 import { SqliteDecisionStore } from '../shared/remediation/sqliteDecisionStore';
 import type { DecisionStore } from '../shared/remediation/store';
-import { TableDecisionStore, type RolloutFacts } from '../shared/remediation/tableDecisionStore';
+import { TableDecisionStore } from '../shared/remediation/tableDecisionStore';
 import { SqliteResultStore } from '../shared/rollout/sqliteStore';
 import type { ClusterLocks, ResultStore } from '../shared/rollout/store';
 import { TableResultStore } from '../shared/rollout/tableStore';
@@ -37,8 +37,8 @@ export type DependencyFactory = (env: NodeJS.ProcessEnv) => Dependencies | Promi
 /** Where the local host keeps per-cluster results and locks (a SQLite file); in memory when unset. */
 export const RESULTS_DB_SETTING = 'AKSNET_RESULTS_DB';
 
-/** The remediation decision store, which also answers what remediation asks of the rollout side. */
-export type RemediationStore = DecisionStore & RolloutFacts & { close?(): void };
+/** The remediation decision store (the lock and correlation-id checks ask `results` and `locks`: functions/eventGrid.ts). */
+export type RemediationStore = DecisionStore & { close?(): void };
 
 /** The settings that choose the stores: a change of any of them means new stores. */
 export function storeSettingsKey(env: NodeJS.ProcessEnv): string {
@@ -59,7 +59,7 @@ function sqliteResults(env: NodeJS.ProcessEnv): SqliteResultStore {
 }
 
 /**
- * One Table result store per set of store settings: the decision store reads results and locks through the same
+ * One Table result store per set of store settings: the decision store reads migration results through the same
  * clients, credential and table creation as the rollouts, instead of building them a second time.
  */
 const tableStores = new Map<string, { tables: AksnetTables; results: TableResultStore }>();

@@ -3,17 +3,15 @@
  * (AKSNET_RESULTS_DB, shared/rollout/sqliteStore.ts): what the local host uses. Same behaviour as
  * MemoryDecisionStore: oldest first, continuation token = base64url of the last row id returned.
  *
- * Because it shares the file with SqliteResultStore it can also answer the two questions remediation asks of
- * the rollout side without a new port on ResultStore/ClusterLocks (docs/remediation.md § Decisions, checks 4
- * and 6): who holds a cluster's migration lock (`cluster_locks`), and whether an ARM correlation id is one of
- * aksnet's own writes (`ClusterResult.correlationIds` inside `rollout_clusters.result_json`). Both tables are
- * created by SqliteResultStore; when they do not exist yet (no rollout ever ran) the answer is "no". For the same
- * reason `list` adds to each `migrate` decision the result its migration saved (`rollout_clusters` under the
- * instance id: functions/orchestrators/clusterMigration.ts).
+ * Because it shares the file with SqliteResultStore, `list` adds to each `migrate` decision the result its
+ * migration saved (`rollout_clusters` under the instance id: functions/orchestrators/clusterMigration.ts; the
+ * table is created by SqliteResultStore, and until it exists there is no result to show). The lock and
+ * correlation-id checks remediation makes (docs/remediation.md § Decisions) are asked of the result store itself
+ * (functions/eventGrid.ts), not of this store.
  *
  * Built on a file name it opens its own connection; built on a SqliteResultStore it shares that store's open
  * database — the only way to share an in-memory one (AKSNET_RESULTS_DB unset), where two connections would be two
- * separate databases and the checks above would always say "no".
+ * separate databases and the listing would never find a migration's result.
  */
 import type Database from 'better-sqlite3';
 import { armIdKey } from '../arm/id';
@@ -135,23 +133,5 @@ export class SqliteDecisionStore implements DecisionStore {
 
   private hasTable(name: string): boolean {
     return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-  }
-
-  /** The owner of the cluster's unexpired migration lock (SqliteResultStore's `cluster_locks`), if any. */
-  async lockHolder(clusterId: string, now: Date = new Date()): Promise<string | undefined> {
-    if (!this.hasTable('cluster_locks')) return undefined;
-    const row = this.db.prepare('SELECT owner FROM cluster_locks WHERE cluster_key = ? AND expires > ?').get(armIdKey(clusterId), now.getTime()) as { owner: string } | undefined;
-    return row?.owner;
-  }
-
-  /** Whether a rollout's recorded result lists this ARM correlation id among aksnet's own writes. */
-  async isOwnCorrelationId(correlationId: string): Promise<boolean> {
-    if (!this.hasTable('rollout_clusters')) return false;
-    const row = this.db
-      .prepare(
-        "SELECT 1 FROM rollout_clusters, json_each(rollout_clusters.result_json, '$.correlationIds') AS c WHERE rollout_clusters.result_json IS NOT NULL AND c.value = ? LIMIT 1",
-      )
-      .get(correlationId);
-    return row !== undefined;
   }
 }

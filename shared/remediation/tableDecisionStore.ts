@@ -15,8 +15,8 @@
  * Partition 'claims': start claims of migration instances (leases with conditional writes,
  * shared/storage/tableLease.ts): atomic across instances.
  *
- * It also answers the two questions remediation asks of the rollout side (docs/remediation.md § Decisions,
- * checks 4 and 6) through the rollout store it is given, as SqliteDecisionStore does through its shared file.
+ * The lock and correlation-id checks remediation makes (docs/remediation.md § Decisions) are asked of the result
+ * store itself (functions/eventGrid.ts), not of this store.
  */
 import { randomBytes } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
@@ -28,12 +28,6 @@ import { packJson, unpackJson } from '../storage/tableJson';
 import { acquireLease, releaseLease } from '../storage/tableLease';
 import { withMigrationResults, type DecisionPage, type DecisionQuery, type DecisionRecord, type DecisionStore } from './store';
 import type { ResultStore } from '../rollout/store';
-
-/** What remediation asks of the rollout side (TableResultStore answers it). */
-export interface RolloutFacts {
-  lockHolder(clusterId: string, now?: Date): Promise<string | undefined>;
-  isOwnCorrelationId(correlationId: string): Promise<boolean>;
-}
 
 const DECISIONS = 'decisions';
 const CLAIMS = 'claims';
@@ -50,17 +44,17 @@ function isoOf(value: string, what: string): string {
   return new Date(ms).toISOString();
 }
 
-export class TableDecisionStore implements DecisionStore, RolloutFacts {
+export class TableDecisionStore implements DecisionStore {
   private readonly clientOf: () => TableClient;
   private created?: Promise<void>;
 
   /**
    * `decisions`: the client of the decisions table (created on first use if missing), or a factory of it;
-   * `rollout`: the rollout side's store, for lockHolder and isOwnCorrelationId.
+   * `results`: where migrations keep their results, for `list` to show them beside their decisions.
    */
   constructor(
     decisions: TableClient | (() => TableClient),
-    private readonly rollout?: RolloutFacts & Pick<ResultStore, 'listClusters'>,
+    private readonly results?: Pick<ResultStore, 'listClusters'>,
   ) {
     let built: TableClient | undefined;
     this.clientOf = typeof decisions === 'function' ? () => (built ??= decisions()) : () => decisions;
@@ -113,7 +107,7 @@ export class TableDecisionStore implements DecisionStore, RolloutFacts {
       ...(rows.length > query.limit ? { continuationToken: Buffer.from(String(page[page.length - 1].rowKey)).toString('base64url') } : {}),
     };
     // A `migrate` decision shows the result of the migration it started once that run has ended.
-    return this.rollout ? withMigrationResults(out, this.rollout) : out;
+    return this.results ? withMigrationResults(out, this.results) : out;
   }
 
   async hasEvent(eventId: string): Promise<boolean> {
@@ -141,15 +135,5 @@ export class TableDecisionStore implements DecisionStore, RolloutFacts {
 
   async releaseStart(instanceId: string, holder: string): Promise<void> {
     await releaseLease(await this.client(), CLAIMS, escapeKey(instanceId), holder);
-  }
-
-  /** The owner of the cluster's unexpired migration lock, if any; none when no rollout store was given. */
-  async lockHolder(clusterId: string, now: Date = new Date()): Promise<string | undefined> {
-    return this.rollout?.lockHolder(clusterId, now);
-  }
-
-  /** Whether a rollout's recorded result lists this ARM correlation id among aksnet's own writes. */
-  async isOwnCorrelationId(correlationId: string): Promise<boolean> {
-    return (await this.rollout?.isOwnCorrelationId(correlationId)) ?? false;
   }
 }

@@ -433,6 +433,8 @@ describe('TableResultStore: what remediation asks of the rollout side', () => {
     expect(await store.lockHolder(id, now)).toBeUndefined();
     await store.acquire(id, 'rollout-1:x', now, 60);
     expect(await store.lockHolder(id, now)).toBe('rollout-1:x');
+    // ARM ids are case-insensitive: an Event Grid subject in other casing finds the same lock.
+    expect(await store.lockHolder(id.toUpperCase(), now)).toBe('rollout-1:x');
     expect(await store.lockHolder(id, new Date(now.getTime() + 61_000))).toBeUndefined();
     await store.savePlan('r1', [record(3, 0)]);
     await store.saveResult('r1', result(id, 'migrated', ['c0ffee00-0000-4000-8000-000000000001', 'c0ffee00-0000-4000-8000-000000000002']));
@@ -632,18 +634,18 @@ describe.each(decisionBackends)('%s', (_name, backend) => {
   });
 });
 
-describe('TableDecisionStore: what remediation asks of the rollout side', () => {
-  it('answers lock and correlation questions through the rollout store, and "no" without one', async () => {
+describe('TableDecisionStore given the result store', () => {
+  it("lists a migrate decision with its migration's result once the run saved it, and without it when given no result store", async () => {
     const tables = await freshTables();
-    const rollout = new TableResultStore(tables);
-    const store = new TableDecisionStore(tables.decisions, rollout);
-    await rollout.acquire(aks('aks-busy'), 'rollout-1:x', new Date(), 600);
-    await rollout.savePlan('r1', [{ ...record(1, 0), clusterId: aks('aks-busy') }]);
-    await rollout.saveResult('r1', result(aks('aks-busy'), 'migrated', ['feed0000-0000-4000-8000-000000000000']));
-    expect(await store.lockHolder(aks('AKS-BUSY'))).toBe('rollout-1:x');
-    expect(await store.isOwnCorrelationId('feed0000-0000-4000-8000-000000000000')).toBe(true);
-    const alone = new TableDecisionStore(tables.decisions);
-    expect([await alone.lockHolder(aks('aks-busy')), await alone.isOwnCorrelationId('feed0000-0000-4000-8000-000000000000')]).toEqual([undefined, false]);
+    const results = new TableResultStore(tables);
+    const store = new TableDecisionStore(tables.decisions, results);
+    const instanceId = 'remediate:aks-busy:0001';
+    await store.record(decision(1, { clusterId: aks('aks-busy'), action: 'migrate', instanceId, started: true, dedupeKey: instanceId }));
+    expect((await store.list({ limit: 10 })).items[0].migration).toBeUndefined();
+    await results.savePlan(instanceId, [{ ...record(1), rolloutId: instanceId, clusterId: aks('aks-busy') }]);
+    await results.saveResult(instanceId, result(aks('aks-busy'), 'migrated', ['feed0000-0000-4000-8000-000000000000']));
+    expect((await store.list({ limit: 10 })).items[0].migration).toMatchObject({ result: 'migrated', correlationIds: ['feed0000-0000-4000-8000-000000000000'] });
+    expect((await new TableDecisionStore(tables.decisions).list({ limit: 10 })).items[0].migration).toBeUndefined();
   });
 });
 
@@ -654,9 +656,8 @@ describe('store choice from the app settings (functions/dependencies.ts)', () =>
     const results = resultStoreFromSettings(env);
     const decisions = decisionStoreFromSettings(env);
     expect([results, decisions].map((s) => s.constructor.name)).toEqual(['TableResultStore', 'TableDecisionStore']);
-    // Tables that do not exist yet are created on first use; a lock taken by a rollout is seen by remediation.
+    // Tables that do not exist yet are created on first use.
     await results.acquire(aks('aks-a'), 'rollout-9:aks-a', new Date(), 600);
-    expect(await decisions.lockHolder(aks('aks-a'))).toBe('rollout-9:aks-a');
     await decisions.record(decision(1));
     expect(await resultStoreFromSettings(env).acquire(aks('aks-a'), 'other', new Date(), 600)).toMatchObject({ acquired: false, holder: 'rollout-9:aks-a' });
     expect(await decisionStoreFromSettings(env).hasEvent('ev-1')).toBe(true);

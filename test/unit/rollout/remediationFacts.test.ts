@@ -1,6 +1,7 @@
 /**
  * What Event Grid remediation asks of the rollout side (docs/remediation.md, checks 4 and 6), answered by the very
- * store the migrations write to, and the result of a migration Event Grid started shown beside its decision.
+ * store the migrations write to (functions/eventGrid.ts asks the result store, not the decision store), and the
+ * result of a migration Event Grid started shown beside its decision.
  * Memory and SQLite here; the Table storage store answers the same (test/integration/tableStores.test.ts).
  */
 import { SqliteDecisionStore } from '../../../shared/remediation/sqliteDecisionStore';
@@ -88,16 +89,17 @@ describe.each(stores)('%s', (_name, make) => {
 });
 
 describe('SqliteDecisionStore on a SqliteResultStore', () => {
-  it("answers the rollout-side checks from the store's own in-memory database, and leaves it open when closed", async () => {
+  it("shares the store's own in-memory database, and leaves it open when closed", async () => {
     const results = new SqliteResultStore(':memory:');
     const decisions = new SqliteDecisionStore(results);
+    await decisions.record(decision);
     await results.acquire(CLUSTER, 'remediate:x', new Date(), 3600);
-    expect(await decisions.lockHolder(CLUSTER)).toBe('remediate:x');
     await results.savePlan(INSTANCE, [plan]);
     await results.saveResult(INSTANCE, result);
-    expect(await decisions.isOwnCorrelationId('c0ffee00-0000-4000-8000-000000000001')).toBe(true);
+    expect((await decisions.list({ limit: 10 })).items[0].migration?.result).toBe('migrated');
     decisions.close();
     expect(await results.lockHolder(CLUSTER)).toBe('remediate:x');
+    expect(await results.isOwnCorrelationId('c0ffee00-0000-4000-8000-000000000001')).toBe(true);
     results.close();
   });
 });
