@@ -80,8 +80,8 @@ export class InstanceStore {
   private readonly stmts: ReturnType<InstanceStore['prepare']>;
   private readonly updates = new Map<string, Database.Statement>();
   private nextInboxId: number;
-  /** Instances whose cached last_updated_time is newer than the file's (patchInstance); written at close. */
-  private readonly unsavedTimes = new Set<string>();
+  /** Committed episodes' last_updated_time not written to the file yet (patchInstance): every read sees it; close writes it. */
+  private readonly unsavedTimes = new Map<string, string>();
   private nextWorkId: number;
   /**
    * Rows of the instances that are not finished, as last written: every episode reads its instance's row, and this
@@ -92,11 +92,14 @@ export class InstanceStore {
   /**
    * Inbox rows per instance (the store is the inbox's only writer): an episode that an activity result woke reads
    * its inbox only when something is in it — most episodes' inbox is empty, and the query was ~16 µs of each.
-   * Read again from the file whenever a transaction fails.
+   * Unknown (undefined: every inbox is read) after a transaction failed, until counted again from the file.
    */
-  private inboxCounts = new Map<string, number>();
-  /** Row changes of the transaction in progress, applied to `rows` once it commits. */
-  private rowChanges: Array<{ id: string; row?: InstanceRow; patch?: Partial<InstanceRow> }> = [];
+  private inboxCounts: Map<string, number> | undefined = new Map<string, number>();
+  /**
+   * Row changes of the transaction in progress, applied to `rows` once it commits. `timeOnly`: an episode that moved
+   * only last_updated_time, not written (patchInstance); `timeWritten`: an UPDATE that wrote it.
+   */
+  private rowChanges: Array<{ id: string; row?: InstanceRow; patch?: Partial<InstanceRow>; timeOnly?: boolean; timeWritten?: boolean }> = [];
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -174,7 +177,7 @@ export class InstanceStore {
   getInstance(instanceId: string): InstanceRow | undefined {
     const cached = this.rows.get(instanceId);
     if (cached) return { ...cached };
-    const row = this.stmts.getInstance.get(instanceId);
+    const row = this.withUnsavedTime(this.stmts.getInstance.get(instanceId));
     if (row && !terminalStatuses.has(row.status)) this.rows.set(instanceId, { ...row });
     return row;
   }
@@ -185,6 +188,7 @@ export class InstanceStore {
   }
 
   private countInboxChange(instanceId: string, by: number): void {
+    if (!this.inboxCounts) return;
     const n = (this.inboxCounts.get(instanceId) ?? 0) + by;
     if (n > 0) this.inboxCounts.set(instanceId, n);
     else this.inboxCounts.delete(instanceId);
@@ -198,14 +202,18 @@ export class InstanceStore {
       out = this.db.transaction(body)();
     } catch (err) {
       this.rowChanges = [];
-      this.rows.clear(); // not knowing what was rolled back, read rows and inbox counts again
-      this.countInbox();
+      // not knowing what was rolled back: rows read again, inbox counts counted again at the next read (unsaved
+      // times are those of committed episodes: they stay)
+      this.rows.clear();
+      this.inboxCounts = undefined;
       throw err;
     }
     for (const c of this.rowChanges) {
       const row = c.row ? { ...c.row } : this.rows.get(c.id) ? { ...(this.rows.get(c.id) as InstanceRow), ...c.patch } : undefined;
       if (!row || terminalStatuses.has(row.status)) this.rows.delete(c.id);
       else this.rows.set(c.id, row);
+      if (c.timeOnly && c.patch?.last_updated_time) this.unsavedTimes.set(c.id, c.patch.last_updated_time);
+      else if (c.timeWritten || c.row) this.unsavedTimes.delete(c.id);
     }
     this.rowChanges = [];
     return out;
@@ -223,7 +231,14 @@ export class InstanceStore {
   }
 
   inbox(instanceId: string): InboxRow[] {
-    if (!this.inboxCounts.has(instanceId)) return [];
+    if (!this.inboxCounts) {
+      try {
+        this.countInbox();
+      } catch {
+        // counted again at the next read; until then every inbox is read
+      }
+    }
+    if (this.inboxCounts && !this.inboxCounts.has(instanceId)) return [];
     return this.stmts.inboxFor.all(instanceId);
   }
 
@@ -249,7 +264,7 @@ export class InstanceStore {
     this.write(() => {
       this.stmts.deleteHistory.run(row.instance_id);
       this.stmts.deleteInboxFor.run(row.instance_id);
-      this.inboxCounts.delete(row.instance_id);
+      this.inboxCounts?.delete(row.instance_id);
       this.stmts.deleteWorkFor.run(row.instance_id);
       this.insertInstance(row);
       this.insertMessage(start);
@@ -317,7 +332,7 @@ export class InstanceStore {
     for (const row of c.newInstances) {
       this.stmts.deleteHistory.run(row.instance_id);
       this.stmts.deleteInboxFor.run(row.instance_id);
-      this.inboxCounts.delete(row.instance_id);
+      this.inboxCounts?.delete(row.instance_id);
       this.insertInstance(row);
     }
     for (const m of c.messages) messageIds.push(this.insertMessage(m));
@@ -330,7 +345,8 @@ export class InstanceStore {
    * changed nothing but `last_updated_time` (most polls of a followOperation: same status, no custom status) writes
    * nothing: the time is kept in the cached row — what every status read returns — and goes to the file with the
    * instance's next real change, or at close. After a kill the file may show an earlier last-updated time for such an
-   * instance; the rows a replay depends on (history, inbox, work, status) are never held back.
+   * instance; the rows a replay depends on (history, inbox, work, status) are never held back. The comparison is with
+   * the committed row: a transaction holds at most one episode per instance (runBatch takes each ready instance once).
    */
   private patchInstance(patch: Partial<InstanceRow> & { instance_id: string }): void {
     const columns = Object.keys(patch).filter((k) => k !== 'instance_id' && (patch as Record<string, unknown>)[k] !== undefined);
@@ -338,13 +354,9 @@ export class InstanceStore {
     const cached = this.rows.get(patch.instance_id);
     const values = patch as Record<string, unknown>;
     if (cached && columns.every((c) => c === 'last_updated_time' || (cached as unknown as Record<string, unknown>)[c] === values[c])) {
-      if (patch.last_updated_time !== undefined) {
-        this.rowChanges.push({ id: patch.instance_id, patch: { last_updated_time: patch.last_updated_time } });
-        this.unsavedTimes.add(patch.instance_id);
-      }
+      if (patch.last_updated_time !== undefined) this.rowChanges.push({ id: patch.instance_id, patch: { last_updated_time: patch.last_updated_time }, timeOnly: true });
       return;
     }
-    if (patch.last_updated_time !== undefined) this.unsavedTimes.delete(patch.instance_id);
     const key = columns.join(',');
     let stmt = this.updates.get(key);
     if (!stmt) {
@@ -352,7 +364,11 @@ export class InstanceStore {
       this.updates.set(key, stmt);
     }
     stmt.run(patch);
-    this.rowChanges.push({ id: patch.instance_id, patch: Object.fromEntries(columns.map((c) => [c, (patch as Record<string, unknown>)[c]])) as Partial<InstanceRow> });
+    this.rowChanges.push({
+      id: patch.instance_id,
+      patch: Object.fromEntries(columns.map((c) => [c, (patch as Record<string, unknown>)[c]])) as Partial<InstanceRow>,
+      timeWritten: patch.last_updated_time !== undefined,
+    });
   }
 
   purge(instanceId: string): boolean {
@@ -361,7 +377,7 @@ export class InstanceStore {
       deleted = this.db.prepare('DELETE FROM instances WHERE instance_id = ?').run(instanceId).changes;
       this.stmts.deleteHistory.run(instanceId);
       this.stmts.deleteInboxFor.run(instanceId);
-      this.inboxCounts.delete(instanceId);
+      this.inboxCounts?.delete(instanceId);
       this.stmts.deleteWorkFor.run(instanceId);
     });
     this.rows.delete(instanceId);
@@ -390,18 +406,26 @@ export class InstanceStore {
     }
     const sql = `SELECT * FROM instances ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_time, instance_id LIMIT ? OFFSET ?`;
     // a running instance's cached row is the fresher (its last_updated_time may not be written yet: patchInstance)
-    return this.db.prepare<(string | number)[], InstanceRow>(sql).all(...params, q.limit, q.offset).map((r) => (this.rows.has(r.instance_id) ? { ...(this.rows.get(r.instance_id) as InstanceRow) } : r));
+    return this.db
+      .prepare<(string | number)[], InstanceRow>(sql)
+      .all(...params, q.limit, q.offset)
+      .map((r) => (this.rows.has(r.instance_id) ? { ...(this.rows.get(r.instance_id) as InstanceRow) } : (this.withUnsavedTime(r) as InstanceRow)));
+  }
+
+  private withUnsavedTime(row: InstanceRow | undefined): InstanceRow | undefined {
+    const time = row ? this.unsavedTimes.get(row.instance_id) : undefined;
+    return row && time !== undefined ? { ...row, last_updated_time: time } : row;
   }
 
   close(): void {
-    const save = this.db.prepare('UPDATE instances SET last_updated_time = ? WHERE instance_id = ?');
-    this.db.transaction(() => {
-      for (const id of this.unsavedTimes) {
-        const row = this.rows.get(id);
-        if (row) save.run(row.last_updated_time, id);
-      }
-    })();
-    this.unsavedTimes.clear();
-    this.db.close();
+    try {
+      const save = this.db.prepare('UPDATE instances SET last_updated_time = ? WHERE instance_id = ?');
+      this.db.transaction(() => {
+        for (const [id, time] of this.unsavedTimes) save.run(time, id);
+      })();
+      this.unsavedTimes.clear();
+    } finally {
+      this.db.close();
+    }
   }
 }

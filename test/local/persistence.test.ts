@@ -148,6 +148,19 @@ test("an episode that moves only a running instance's last-updated time is read 
   expect(onDisk()).toBe('2026-11-22T00:00:00.000Z');
   expect(store.getInstance('f')?.last_updated_time).toBe('2026-11-22T00:02:00.000Z');
   expect(store.queryInstances({ limit: 10, offset: 0 }).map((r) => r.last_updated_time)).toEqual(['2026-11-22T00:02:00.000Z']);
+  // a transaction that fails (a work item without a name) changes nothing: the reads still see the committed time,
+  // and the inbox is counted again from the file
+  store.enqueue({ instanceId: 'f', executionId: 'e', event: { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: row.created_time, Name: 'x', Input: null }, visibleAt: 0 });
+  expect(() =>
+    store.commitEpisode({ instanceId: 'f', resetHistory: false, firstSeq: 0, newEvents: [], consumedInbox: [], work: [{ executionId: 'e', taskId: 0, name: null as unknown as string, input: '1' }], messages: [], newInstances: [], instance: { instance_id: 'f', status: 'Running', last_updated_time: '2026-11-22T00:02:30.000Z' } }),
+  ).toThrow(/NOT NULL/);
+  expect(store.getInstance('f')?.last_updated_time).toBe('2026-11-22T00:02:00.000Z');
+  expect(store.queryInstances({ limit: 10, offset: 0 }).map((r) => r.last_updated_time)).toEqual(['2026-11-22T00:02:00.000Z']);
+  const waiting = store.inbox('f');
+  // the start message createInstance queued, and the event
+  expect(waiting.map((m) => (JSON.parse(m.event) as { EventType: number }).EventType)).toEqual([EventType.ExecutionStarted, EventType.EventRaised]);
+  store.commitEpisode({ instanceId: 'f', resetHistory: false, firstSeq: 0, newEvents: [], consumedInbox: waiting.map((m) => m.id), work: [], messages: [], newInstances: [], instance: { instance_id: 'f' } });
+  expect(store.inbox('f')).toEqual([]);
   // a real change (custom status) writes the row, time included
   episode('2026-11-22T00:03:00.000Z', { custom_status: '"polling"' });
   expect(onDisk()).toBe('2026-11-22T00:03:00.000Z');
