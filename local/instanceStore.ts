@@ -101,7 +101,11 @@ export class InstanceStore {
    */
   private rowChanges: Array<{ id: string; row?: InstanceRow; patch?: Partial<InstanceRow>; timeOnly?: boolean; timeWritten?: boolean }> = [];
 
+  /** Held for the store's life on a file-backed hub: see claimFile. */
+  private readonly owner?: Database.Database;
+
   constructor(file: string) {
+    if (file !== ':memory:') this.owner = InstanceStore.claimFile(file);
     this.db = new Database(file);
     if (file !== ':memory:') {
       this.db.pragma('journal_mode = WAL');
@@ -132,6 +136,30 @@ export class InstanceStore {
     this.nextInboxId = this.highestId('inbox') + 1;
     this.countInbox();
     this.nextWorkId = this.highestId('work') + 1;
+  }
+
+  /**
+   * One host per task hub file: this store is the only writer of its tables (its caches, counts and ids rely on it), and
+   * two hosts on one file would both run its work items — two PUTs for one step. An exclusive SQLite lock on a file
+   * beside it (`<file>-owner`), taken here and held until close, makes a second host refuse at once; the operating
+   * system drops it when the process dies (a restart after a kill takes it again). Hand-written: no npm package locks
+   * a file across processes without a native build of its own, and better-sqlite3 is already here.
+   */
+  private static claimFile(file: string): Database.Database {
+    const lock = new Database(`${file}-owner`, { timeout: 0 });
+    try {
+      lock.pragma('locking_mode = EXCLUSIVE');
+      lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER, since TEXT)');
+      lock.prepare('INSERT INTO owner (pid, since) VALUES (?, ?)').run(process.pid, new Date().toISOString());
+      lock.exec('DELETE FROM owner WHERE rowid < (SELECT MAX(rowid) FROM owner)');
+    } catch (err) {
+      lock.close();
+      if (err instanceof Error && /SQLITE_BUSY|database is locked/i.test(`${(err as { code?: string }).code ?? ''} ${err.message}`)) {
+        throw new Error(`the task hub file ${file} is in use by another aksnet host; stop that host, or give this one another file (--db)`);
+      }
+      throw err;
+    }
+    return lock;
   }
 
   /**
@@ -426,6 +454,7 @@ export class InstanceStore {
       this.unsavedTimes.clear();
     } finally {
       this.db.close();
+      this.owner?.close();
     }
   }
 }

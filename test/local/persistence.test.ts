@@ -174,3 +174,12 @@ test("an episode that moves only a running instance's last-updated time is read 
     again.close();
   }
 });
+
+test('a second host on the same task hub file refuses at once, naming the fix; once the first is closed it may open', () => {
+  const file = path.join(dir, 'owned.db');
+  const first = new InstanceStore(file);
+  expect(() => new InstanceStore(file)).toThrow(`the task hub file ${file} is in use by another aksnet host; stop that host, or give this one another file (--db)`);
+  first.close();
+  const second = new InstanceStore(file);
+  second.close();
+});
