@@ -39,13 +39,17 @@ export interface ClusterMigrationInput {
 /**
  * What clusterMigration returns to a rollout (`rolloutId` set): the full ClusterResult is in the result store (the
  * finish activity saved it), and a parent replays every child's output on each of its episodes, so it gets only what
- * it counts and learns from. A run without rolloutId returns the full ClusterResult (its status API shows it).
+ * it counts and learns from — unless the save failed after all its retries: then `unsaved` carries the full result
+ * and the rollout saves it (saveClusterResult). A run without rolloutId returns the full ClusterResult (its status
+ * API shows it).
  */
 export interface ClusterRunSummary {
   clusterId: string;
   result: ClusterOutcome;
   /** Per followed step kind that ended `done`: StepRecord.operationSeconds. */
   operationSeconds?: Partial<Record<Step, number>>;
+  /** The full result when the run could not save it (the store failed every attempt): the rollout stores it. */
+  unsaved?: ClusterResult;
 }
 
 export interface LockInput {
@@ -116,6 +120,12 @@ export interface FinishRunInput extends SaveResultInput {
   /** The lock to release after the save; absent when the run never held it or lost it to another run. */
   release?: LockInput;
 }
+
+/**
+ * The code (failureText, functions/orchestrators/common.ts) of a verifyAndFinish failure in its second half, the
+ * result's save or the lock's release: the cluster was verified, only the store failed. Any other code is verify's.
+ */
+export const RESULT_SAVE_FAILED = 'ResultSaveFailed';
 
 /**
  * A migrated run's end in one activity: verify, then the result with verify's problems applied (withVerifyProblems,

@@ -27,7 +27,6 @@ function activity<I, O>(name: string, handler: Handler<I, O>): void {
 activity(ACTIVITIES.acquireClusterLock, migration.acquireClusterLock);
 activity(ACTIVITIES.releaseClusterLock, migration.releaseClusterLock);
 activity(ACTIVITIES.acquireLockAndPreflight, migration.acquireLockAndPreflight);
-activity(ACTIVITIES.preflight, migration.preflight);
 activity(ACTIVITIES.beginStep, migration.beginStepActivity);
 activity(ACTIVITIES.pollOperation, migration.pollOperationActivity);
 activity(ACTIVITIES.napPlan, migration.napPlanActivity);

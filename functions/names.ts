@@ -13,7 +13,6 @@ export const ACTIVITIES = {
   releaseClusterLock: 'releaseClusterLock',
   /** The first acquisition of the lock and, when acquired, the preflight: one orchestrator episode for both. */
   acquireLockAndPreflight: 'acquireLockAndPreflight',
-  preflight: 'preflight',
   beginStep: 'beginStep',
   pollOperation: 'pollOperation',
   napPlan: 'napPlan',
@@ -21,7 +20,7 @@ export const ACTIVITIES = {
   napDrain: 'napDrain',
   napNodesRemaining: 'napNodesRemaining',
   napRestore: 'napRestore',
-  /** Verify alone: the fallback when verifyAndFinish failed after its retries (e.g. the result store was down). */
+  /** Verify alone: the fallback when verifyAndFinish's save or release failed after its retries (ResultSaveFailed). */
   verify: 'verify',
   /** The rollout's own saves (a child that crashed without a result). */
   saveClusterResult: 'saveClusterResult',

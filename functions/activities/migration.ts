@@ -9,25 +9,26 @@ import { classifyError, TransientAzureError } from '../../shared/migration/error
 import type { NapDisablePlan } from '../../shared/migration/nap';
 import { beginStep, napApply, napDrain, napNodesRemaining, napPlan, napRestore, pollOperation } from '../../shared/migration/operations';
 import { verifyCluster, withVerifyProblems } from '../../shared/migration/verify';
-import type {
-  BeginStepInput,
-  BeginStepOutput,
-  FinishRunInput,
-  LockAndPreflightInput,
-  LockAndPreflightOutput,
-  LockInput,
-  LockOutput,
-  NapApplyOutput,
-  NapInput,
-  NapPlanInput,
-  PollInput,
-  PollOutput,
-  PreflightInput,
-  PreflightOutput,
-  SaveResultInput,
-  VerifyAndFinishInput,
-  VerifyInput,
-  VerifyOutput,
+import {
+  RESULT_SAVE_FAILED,
+  type BeginStepInput,
+  type BeginStepOutput,
+  type FinishRunInput,
+  type LockAndPreflightInput,
+  type LockAndPreflightOutput,
+  type LockInput,
+  type LockOutput,
+  type NapApplyOutput,
+  type NapInput,
+  type NapPlanInput,
+  type PollInput,
+  type PollOutput,
+  type PreflightInput,
+  type PreflightOutput,
+  type SaveResultInput,
+  type VerifyAndFinishInput,
+  type VerifyInput,
+  type VerifyOutput,
 } from '../contracts';
 import { dependencies } from '../dependencies';
 
@@ -55,6 +56,7 @@ export async function releaseClusterLock(input: LockInput, _context?: Invocation
   await deps.locks.release(input.clusterId, input.owner);
 }
 
+/** The preflight (only reads): the second half of acquireLockAndPreflight. */
 export async function preflight(input: PreflightInput, _context?: InvocationContext): Promise<PreflightOutput> {
   const facts = await readFacts(input.clusterId);
   const a = assessCluster(facts, { target: input.target, ...(input.podCidr ? { podCidr: input.podCidr } : {}) });
@@ -161,10 +163,17 @@ export async function finishClusterRun(input: FinishRunInput, context?: Invocati
  * applied to the result (withVerifyProblems), then finishClusterRun (saved; the lock released when asked). Answers
  * verify's problems; the orchestrator applies them to its own copy with the same function. Idempotent, so a retry or
  * a re-run after a crash is harmless: verify only reads, the save overwrites, release is owner-checked. A fault in
- * either half throws and the retry policy runs the whole activity again.
+ * either half throws and the retry policy runs the whole activity again; a fault in the save or release throws with
+ * the code RESULT_SAVE_FAILED, so that once the retries are spent the orchestrator knows verify passed and verifies
+ * alone before saving again, while a fault of verify's own ends the run `failed` at once (no second round of retries).
  */
 export async function verifyAndFinish(input: VerifyAndFinishInput, context?: InvocationContext): Promise<VerifyOutput> {
   const verified = await verifyActivity(input.verify, context);
-  await finishClusterRun({ ...input.finish, result: withVerifyProblems(input.finish.result, verified.problems) }, context);
+  try {
+    await finishClusterRun({ ...input.finish, result: withVerifyProblems(input.finish.result, verified.problems) }, context);
+  } catch (err) {
+    const cause = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new Error(`${RESULT_SAVE_FAILED}: the result could not be saved or the lock released: ${cause}`, { cause: err });
+  }
   return verified;
 }

@@ -15,25 +15,26 @@ import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from
 import type { Step } from '../../shared/model/assessment';
 import type { NapDisablePlan } from '../../shared/migration/nap';
 import type { BeginOutcome, ScaleOutcome } from '../../shared/migration/operations';
-import type { OperationStarted, OperationStatus } from '../../shared/migration/ports';
-import type { ClusterResult, StepRecord } from '../../shared/migration/result';
+import type { OperationStarted } from '../../shared/migration/ports';
+import { type ClusterResult, MEASURED_STEPS, type StepRecord } from '../../shared/migration/result';
 import { withVerifyProblems } from '../../shared/migration/verify';
 import { nextOperationStart, operationAllowedAt } from '../../shared/rollout/maintenance';
-import type {
-  ClusterMigrationInput,
-  ClusterRunSummary,
-  FinishRunInput,
-  LockAndPreflightOutput,
-  LockOutput,
-  PreflightOutput,
-  SaveResultInput,
-  VerifyAndFinishInput,
-  VerifyInput,
-  VerifyOutput,
+import {
+  type ClusterMigrationInput,
+  type ClusterRunSummary,
+  type FinishRunInput,
+  type LockAndPreflightOutput,
+  type LockOutput,
+  type PreflightOutput,
+  RESULT_SAVE_FAILED,
+  type SaveResultInput,
+  type VerifyAndFinishInput,
+  type VerifyInput,
+  type VerifyOutput,
 } from '../contracts';
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from '../names';
 import { addSeconds, callActivity, callOrStop, clamp, failureText, listenFor, now, RunStop } from './common';
-import { firstPollWait, type FollowOperationInput, MIN_POLL_SECONDS } from './followOperation';
+import { firstPollWait, type FollowOperationInput, type FollowOperationOutput, MIN_POLL_SECONDS } from './followOperation';
 
 /** Retryable terminal failures (AKSOperationPreempted) begin the same step again at most this often. */
 const MAX_STEP_RESTARTS = 2;
@@ -54,8 +55,6 @@ const LOCK_RENEW_SECONDS = 6 * 3600;
  */
 const MAX_SLEEP_SECONDS = 3600;
 const NAP_NODES_POLL_SECONDS = 30;
-/** The steps whose operation durations are measured (StepRecord.operationSeconds) and may get a quiet period. */
-const MEASURED_STEPS: readonly Step[] = ['ipam:overlay', 'dataplane:cilium'];
 
 interface RunState {
   input: ClusterMigrationInput;
@@ -199,7 +198,7 @@ function* waitForWindow(context: OrchestrationContext, state: RunState, operatio
  * the run does not hear cancel while it waits for it. The child's instance id is the extension's default, the
  * run's execution id and the task's sequence number: unique per execution, the same on every replay.
  */
-function* follow(context: OrchestrationContext, state: RunState, started: OperationStarted, label: string, quietSeconds?: number): Generator<Task, OperationStatus, unknown> {
+function* follow(context: OrchestrationContext, state: RunState, started: OperationStarted, label: string, quietSeconds?: number): Generator<Task, FollowOperationOutput, unknown> {
   const begun = now(context);
   const deadline = addSeconds(begun, deadlineMinutes(state) * 60);
   // A quiet period never reaches past the deadline (followOperation.ts: quietUntil).
@@ -213,7 +212,7 @@ function* follow(context: OrchestrationContext, state: RunState, started: Operat
   };
   setPhase(context, label, { polling: true });
   const status = yield context.df.callSubOrchestrator(ORCHESTRATIONS.followOperation, input);
-  return status as OperationStatus;
+  return status as FollowOperationOutput;
 }
 
 /**
@@ -263,13 +262,20 @@ function* runStep(context: OrchestrationContext, state: RunState, step: Step, po
     }
     if (begin.correlationId) state.result.correlationIds.push(begin.correlationId);
     // The network steps are measured, and quiet for as long as the rollout expects them to run (pollQuietSeconds);
-    // NAP's mode PUTs and pool scaling are neither (short, and unlike each other).
-    const measured = MEASURED_STEPS.includes(step);
+    // NAP's mode PUTs and pool scaling are neither (short, and unlike each other). Not measured either: an operation
+    // followed from the cluster's provisioning state (a begin after a crash found its PUT already accepted,
+    // shared/migration/operations.ts beginStep): it began before this begin, so its measured time would be a part
+    // of it, and a rollout would learn a quiet period too short. Nor quiet: it may be near its end already.
+    const measured = MEASURED_STEPS.includes(step) && begin.handle.kind !== 'provisioning-state';
     const acceptedAt = now(context);
     const status = yield* follow(context, state, begin, step, measured ? state.input.pollQuietSeconds?.[step] : undefined);
     const correlation = begin.correlationId ? { correlationId: begin.correlationId } : {};
     if (status.status === 'Succeeded') {
-      return record('done', { ...correlation, ...(measured ? { operationSeconds: Math.round((now(context).getTime() - acceptedAt.getTime()) / 1000) } : {}) });
+      // Seen ended at the first poll past its quiet period: it ended somewhere inside it, so its length is not known;
+      // the last poll that saw it running is a lower bound (followOperation.ts: lastRunningAt), which lets the
+      // rollout's next quiet periods fall at once to what is known.
+      const endedBy = status.lastRunningAt ? new Date(status.lastRunningAt) : now(context);
+      return record('done', { ...correlation, ...(measured ? { operationSeconds: Math.round((endedBy.getTime() - acceptedAt.getTime()) / 1000) } : {}) });
     }
     if (status.status === 'InProgress') {
       record('timedOut', correlation);
@@ -453,32 +459,41 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
     };
     result.endedAt = now(context).toISOString();
     try {
-      const v = yield* callOrStop<VerifyOutput>(context, ACTIVITIES.verifyAndFinish, { verify, finish: finishInput() } satisfies VerifyAndFinishInput);
+      const v = yield* callActivity<VerifyOutput>(context, ACTIVITIES.verifyAndFinish, { verify, finish: finishInput() } satisfies VerifyAndFinishInput);
       // The same function the activity applied before it saved: the output and the saved result agree.
       Object.assign(result, withVerifyProblems(result, v.problems));
       finished = true;
-    } catch {
-      // Failed after its retries: verify could not read the cluster, or the store could not save. Verify alone then
-      // (a store outage must not turn a verified migration into `failed`), and the save and release below as for any
-      // other run; verify failing again ends the run `failed` with its error.
-      try {
-        const v = yield* callOrStop<VerifyOutput>(context, ACTIVITIES.verify, verify);
-        Object.assign(result, withVerifyProblems(result, v.problems));
-      } catch (err) {
-        stop(err);
+    } catch (err) {
+      const f = failureText(err);
+      if (f.code === RESULT_SAVE_FAILED) {
+        // Verify passed its half on the last attempt; only the store failed. Verify alone then (a store outage must not
+        // turn a verified migration into `failed`), and the save and release below as for any other run; verify
+        // failing now ends the run `failed` with its error.
+        try {
+          const v = yield* callOrStop<VerifyOutput>(context, ACTIVITIES.verify, verify);
+          Object.assign(result, withVerifyProblems(result, v.problems));
+        } catch (verifyErr) {
+          stop(verifyErr);
+        }
+      } else {
+        // Verify itself failed all its retries (the cluster unreadable): failed with its error at once, not verified
+        // again (that would double its retries); the save and release below as for any other run.
+        stop(new RunStop('failed', f.code, `${ACTIVITIES.verifyAndFinish}: ${f.message}`));
       }
     }
   }
 
   if (!finished) result.endedAt = now(context).toISOString();
   setPhase(context, 'done', { result: result.result });
+  let saved = finished;
   if (!finished) {
     const finish = finishInput();
     try {
       yield* callActivity<void>(context, ACTIVITIES.finishClusterRun, finish);
+      saved = true;
     } catch {
-      // The result is still the orchestration's output (a rollout counts it from there). A failed save still gives
-      // the lock back.
+      // The result is then only in the orchestration's output: in full, also for a rollout (summarize's `unsaved`),
+      // whose rollout saves it. A failed save still gives the lock back.
       if (finish.release) {
         try {
           yield* callActivity<void>(context, ACTIVITIES.releaseClusterLock, lock);
@@ -488,15 +503,16 @@ export const clusterMigrationOrchestrator: OrchestrationHandler = function* (con
       }
     }
   }
-  return input.rolloutId ? summarize(result) : result;
+  return input.rolloutId ? summarize(result, saved) : result;
 };
 
 /**
  * A rollout child's output (ClusterRunSummary): the rollout replays every child's output on each of its episodes,
- * and needs only the outcome and the measured durations; the full result is in the result store.
+ * and needs only the outcome and the measured durations; the full result is in the result store — or, when the run
+ * could not save it, in `unsaved`, for the rollout to save (rollout.ts collect).
  */
-export function summarize(result: ClusterResult): ClusterRunSummary {
+export function summarize(result: ClusterResult, saved = true): ClusterRunSummary {
   const seconds: Partial<Record<Step, number>> = {};
   for (const s of result.steps) if (s.status === 'done' && s.operationSeconds !== undefined) seconds[s.step] = s.operationSeconds;
-  return { clusterId: result.clusterId, result: result.result, ...(Object.keys(seconds).length > 0 ? { operationSeconds: seconds } : {}) };
+  return { clusterId: result.clusterId, result: result.result, ...(Object.keys(seconds).length > 0 ? { operationSeconds: seconds } : {}), ...(saved ? {} : { unsaved: structuredClone(result) }) };
 }

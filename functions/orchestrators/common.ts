@@ -32,8 +32,13 @@ export function failureText(err: unknown): { code: string; message: string } {
   const raw = err instanceof Error ? err.message : String(err);
   let text = raw;
   // Activities that threw TransientAzureError: "TransientAzureError: <code>: <message>"; the Reason/Details
-  // form puts the details after " \n ".
-  text = text.split(/\s\n\s/)[0].replace(/^(TransientAzureError|Error|TaskFailedError):\s*/, '').trim();
+  // form puts the details after " \n ", and the extension's Reason starts "Activity function 'X' failed: "
+  // (docs/local-host.md § Failures), which would hide the code.
+  text = text
+    .split(/\s\n\s/)[0]
+    .replace(/^Activity function '[^']*' failed:\s*/, '')
+    .replace(/^(TransientAzureError|Error|TaskFailedError):\s*/, '')
+    .trim();
   const m = /^([A-Za-z][A-Za-z0-9_.]*):\s*(.*)$/s.exec(text);
   const firstLine = (s: string) => s.split('\n')[0].trim();
   return m ? { code: m[1], message: firstLine(m[2]) } : { code: 'ActivityFailed', message: firstLine(text) };

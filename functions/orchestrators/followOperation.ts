@@ -18,6 +18,13 @@
  * An operation that fails after the first poll is heard at quietUntil at the latest, as is one that ends early. For
  * the bench's 20-minute reimages (quiet 16 minutes): polls at 1, 16, 17, 18, 20 minutes, 5 instead of 11: half the
  * orchestrator episodes per step and half the subscription's ARM reads. Without quietUntil: the cadence below.
+ *
+ * An operation seen ended at the first poll past quietUntil ended somewhere inside its quiet period: the time that
+ * poll came is not its length. The output then says when the last poll saw it still running (`lastRunningAt`, a
+ * lower bound, usually the first poll's minute), and clusterMigration records that as its operationSeconds, so the
+ * rollout's next children get a quiet period no longer than what is known at once (rollout.ts pollQuietSeconds),
+ * instead of shrinking it by 0.8 per generation of children: a stage of 60-minute operations followed by 10-minute
+ * ones no longer holds the short ones for ~7 generations (0.8^7 × 48 min ≈ 10 min) but for one.
  */
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { OperationHandle, OperationStatus } from '../../shared/migration/ports';
@@ -56,7 +63,15 @@ export interface FollowOperationInput {
    * then the cadence restarts from it. Absent: the usual cadence (Event Grid runs, a rollout's first clusters).
    */
   quietUntil?: string;
+  /** When a poll last saw the operation running (ISO), carried over continueAsNew (see FollowOperationOutput). */
+  lastRunningAt?: string;
 }
+
+/**
+ * The operation's end (or InProgress past the deadline). `lastRunningAt` only when the end was first seen at the
+ * first poll at or past quietUntil: the operation ended between that earlier poll (ISO) and this one.
+ */
+export type FollowOperationOutput = OperationStatus & { lastRunningAt?: string };
 
 /** The first wait: a minute, or the PUT's Retry-After if that is longer, within the bounds. */
 export function firstPollWait(retryAfterSeconds: number | undefined): number {
@@ -89,20 +104,28 @@ export const followOperationOrchestrator: OrchestrationHandler = function* (cont
   const deadline = new Date(input.deadlineAt);
   const quietUntil = input.quietUntil ? new Date(input.quietUntil) : undefined;
   let wait = input.waitSeconds;
+  let lastRunningAt = input.lastRunningAt ? new Date(input.lastRunningAt) : undefined;
   for (let polls = 1; ; polls++) {
     yield context.df.createTimer(addSeconds(now(context), wait));
     let status: OperationStatus;
+    let answered = true;
     try {
       status = yield* callActivity<OperationStatus>(context, ACTIVITIES.pollOperation, { handle: input.handle });
     } catch (err) {
       const f = failureText(err);
       status = { status: 'InProgress', error: { code: f.code, message: `the last poll failed: ${f.message}` } };
+      answered = false;
     }
-    if (status.status !== 'InProgress') return status;
+    if (status.status !== 'InProgress') {
+      if (quietUntil && lastRunningAt && lastRunningAt < quietUntil && now(context) >= quietUntil) return { ...status, lastRunningAt: lastRunningAt.toISOString() } satisfies FollowOperationOutput;
+      return status;
+    }
     if (now(context) >= deadline) return { status: 'InProgress', ...(status.error ? { error: status.error } : {}) } satisfies OperationStatus;
+    // A poll that failed saw nothing: only a poll that answered InProgress says the operation was running then.
+    if (answered) lastRunningAt = now(context);
     wait = nextPollWait(now(context), begun, quietUntil, status.retryAfterSeconds);
     if (polls >= POLLS_PER_EXECUTION) {
-      context.df.continueAsNew({ ...input, waitSeconds: wait } satisfies FollowOperationInput);
+      context.df.continueAsNew({ ...input, waitSeconds: wait, ...(lastRunningAt ? { lastRunningAt: lastRunningAt.toISOString() } : {}) } satisfies FollowOperationInput);
       return undefined;
     }
   }

@@ -10,7 +10,7 @@
  */
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
 import type { Step } from '../../shared/model/assessment';
-import type { ClusterOutcome, ClusterResult } from '../../shared/migration/result';
+import { type ClusterOutcome, type ClusterResult, MEASURED_STEPS } from '../../shared/migration/result';
 import { acceptFailures, budgetHalt, budgetLeft, budgetLimits, emptyBudgetState, recordFailure, type BudgetLimits } from '../../shared/rollout/budget';
 import { clusterInstanceId } from '../../shared/rollout/discovery';
 import { nextOperationStart } from '../../shared/rollout/maintenance';
@@ -26,14 +26,17 @@ export function batchSize(maxConcurrency: number): number {
 
 /**
  * Running children are looked at every pollSeconds, except while every one of them is in its quiet period — past
- * its first EARLY_SECONDS (a preflight that finds it compliant or blocked, an operation that fails at its first poll
- * after a minute) and not yet at the sum of its steps' pollQuietSeconds, before which none of its operations is
- * polled to its end (followOperation.ts: quietUntil). Then the rollout wakes when the first of them may end, at most
- * QUIET_WAKE_SECONDS later: a child that ends inside its quiet period for another reason (a lock wait that gives
- * up, a second step failing at its first poll) is seen within that. For a cohort of 20-minute reimages with a quiet
- * period of 16 minutes: ~17 wakes instead of ~40, each a replay of this batch's history.
+ * its first EARLY_SECONDS and not yet at the sum of its steps' pollQuietSeconds, before which none of its operations
+ * is polled to its end (followOperation.ts: quietUntil). EARLY_SECONDS covers a child's early ends: a preflight that
+ * finds it compliant or blocked (its transient retries back off 5+10+20+40+80 s ≈ 155 s), an operation that fails at
+ * its first poll (a minute, or the PUT's Retry-After up to MAX_POLL_SECONDS, 5 minutes), each plus a few
+ * activities: all are seen within pollSeconds, as without a quiet period. Then the rollout wakes when the first of
+ * them may end, at most QUIET_WAKE_SECONDS later: a child that ends inside its quiet period for another reason (a lock
+ * wait that gives up, a second step failing at its first poll) is seen within that. For a cohort of 20-minute
+ * reimages with a quiet period of 16 minutes: ~22 wakes instead of ~40 (12 in the first 6 minutes, 2 in the quiet
+ * period, 8 in its last 4), each a replay of this batch's history.
  */
-const EARLY_SECONDS = 180;
+const EARLY_SECONDS = 360;
 const QUIET_WAKE_SECONDS = 300;
 
 /** Operation durations kept per step kind (RolloutCursor.operationSeconds), the newest. */
@@ -55,9 +58,6 @@ export function pollQuietSeconds(samples: RolloutCursor['operationSeconds']): Pa
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
-
-/** The steps whose durations are measured (clusterMigration.ts MEASURED_STEPS: the network updates). */
-const MEASURED_STEPS: ReadonlySet<Step> = new Set<Step>(['ipam:overlay', 'dataplane:cilium']);
 
 /**
  * When to look at running children next if every one is in its quiet period (see EARLY_SECONDS): the first end of
@@ -193,7 +193,10 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
       bump(progress.counts, outcome);
       if (outcome === 'failed') cur.budget = recordFailure(cur.budget, stage.name);
     };
-    /** Counts the children that ended; returns the results of those that failed outright (no result of their own). */
+    /**
+     * Counts the children that ended; returns the results to store: those of children that failed outright (no result
+     * of their own) and those a child could not save (ClusterRunSummary.unsaved), each counted once by its outcome.
+     */
     const collect = (): ClusterResult[] => {
       const crashed: ClusterResult[] = [];
       for (const [id, r] of [...running]) {
@@ -209,6 +212,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
           const out = r.task.result as ClusterRunSummary | undefined;
           count((out?.result ?? 'failed') as ClusterOutcome);
           learn(cur, out?.operationSeconds);
+          if (out?.unsaved) crashed.push(out.unsaved);
         }
       }
       live.running = running.size;
@@ -216,7 +220,8 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
     };
 
     while (pending.length > 0 || running.size > 0) {
-      // A child that failed outright never stored its result: store one so the cluster does not stay pending.
+      // A child that failed outright never stored its result, and one whose save failed every attempt holds it in its
+      // output: store them so no cluster stays pending (a later cancel's closeRollout would count it again).
       for (const result of collect()) yield* callActivity<void>(context, ACTIVITIES.saveClusterResult, { rolloutId, result });
       if (cancel.isCompleted && !cur.cancelled) {
         cur.cancelled = true;
@@ -261,7 +266,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
         const task = context.df.callSubOrchestrator(ORCHESTRATIONS.clusterMigration, childInput, id);
         // The child's steps run one after the other, each quiet for its kind's period: it cannot be seen ending
         // (but early) before their sum; 0 when a step kind has no period yet.
-        const quietSeconds = c.steps.filter((st) => MEASURED_STEPS.has(st)).reduce((sum, st) => (quiet?.[st] !== undefined && sum >= 0 ? sum + quiet[st] : -1), 0);
+        const quietSeconds = c.steps.filter((st) => MEASURED_STEPS.includes(st)).reduce((sum, st) => (quiet?.[st] !== undefined && sum >= 0 ? sum + quiet[st] : -1), 0);
         running.set(id, { task, clusterId: c.clusterId, startedAt: at.getTime(), quietUntil: quietSeconds > 0 ? at.getTime() + quietSeconds * 1000 : 0 });
         started.push(task);
       }

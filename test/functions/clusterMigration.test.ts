@@ -2,7 +2,7 @@
  * clusterMigration on histories: the real durable-functions SDK replays the orchestrator; the test answers each
  * activity the way the activity would for a given cluster (ARM-shaped outcomes) and reads what was scheduled.
  */
-import type { ClusterMigrationInput, ClusterRunSummary, FinishRunInput, LockAndPreflightOutput, LockInput, LockOutput, PreflightOutput, VerifyAndFinishInput } from '../../functions/contracts';
+import { RESULT_SAVE_FAILED, type ClusterMigrationInput, type ClusterRunSummary, type FinishRunInput, type LockAndPreflightOutput, type LockInput, type LockOutput, type PreflightOutput, type VerifyAndFinishInput } from '../../functions/contracts';
 import { ACTIVITIES, ORCHESTRATIONS } from '../../functions/names';
 import { clusterMigrationOrchestrator } from '../../functions/orchestrators/clusterMigration';
 import { followOperationOrchestrator, nextPollWait, POLLS_PER_EXECUTION, type FollowOperationInput } from '../../functions/orchestrators/followOperation';
@@ -13,6 +13,7 @@ import type { OperationStarted, OperationStatus } from '../../shared/migration/p
 import type { ClusterResult } from '../../shared/migration/result';
 import { withVerifyProblems } from '../../shared/migration/verify';
 import { activityCalls, runOrchestration as replay, type DriverScript, type Reply, type Run } from './support/replay';
+import { failureText } from '../../functions/orchestrators/common';
 import { verifyAndFinish } from '../../functions/activities/migration';
 import { factsReader, fleetDiscovery, setDependencyFactory } from '../../functions/dependencies';
 import { createAzureClients, type AzureClients } from '../../shared/azure/clients';
@@ -53,6 +54,8 @@ interface ClusterModel {
   poll?: Partial<Record<Step, OperationStatus[]>>;
   /** Activities that throw on their first N attempts (transient faults). */
   flaky?: Partial<Record<string, number>>;
+  /** The preflight half of acquireLockAndPreflight throws on its first N attempts (transient faults). */
+  preflightFailsFor?: number;
   lockHeldUntilAttempt?: number;
   /** From this acquire on (renewals included), another run holds the lock. */
   lockLostAtAttempt?: number;
@@ -117,7 +120,7 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
           // The real activity (functions/activities/migration.ts): the preflight only once the lock is taken.
           const taken = lock();
           if (!taken.acquired) return { ok: true, value: taken };
-          if (attempt <= (model.flaky?.[ACTIVITIES.preflight] ?? 0)) return { ok: false, message: `TransientAzureError: HTTP503: Service Unavailable (preflight attempt ${attempt})` };
+          if (attempt <= (model.preflightFailsFor ?? 0)) return { ok: false, message: `TransientAzureError: HTTP503: Service Unavailable (preflight attempt ${attempt})` };
           return { ok: true, value: { acquired: true, preflight: preflight(run.now) } satisfies LockAndPreflightOutput };
         }
         case ACTIVITIES.beginStep: {
@@ -151,7 +154,11 @@ function script(model: ClusterModel): DriverScript & { calls: Array<{ name: stri
           // same function, then the save and the release: a save that fails keeps the lock.
           const { finish } = input as unknown as VerifyAndFinishInput;
           const problems = model.verifyProblems ?? [];
-          if (attempt <= (model.saveFailsFor ?? 0)) return { ok: false, message: `TransientAzureError: HTTP503: the result store is unavailable (attempt ${attempt})` };
+          // As the local host reports an activity's error (docs/local-host.md § Failures), with the activity's code for
+          // a failure in its save half.
+          if (attempt <= (model.saveFailsFor ?? 0)) {
+            return { ok: false, message: `Activity function 'verifyAndFinish' failed: ${RESULT_SAVE_FAILED}: the result could not be saved or the lock released: HTTP503: the result store is unavailable (attempt ${attempt})` };
+          }
           saved.push(withVerifyProblems(finish.result, problems));
           if (finish.release) released.push(finish.release);
           return { ok: true, value: { problems } };
@@ -830,6 +837,39 @@ describe('followOperation with a quiet period (pollQuietSeconds from the rollout
     expect(nextPollWait(at(1080), begun, quiet, undefined)).toBe(120);
   });
 
+  it('an operation seen ended at the first poll past its quiet period is measured up to the last poll that saw it running', async () => {
+    // quiet 16 minutes, but this reimage takes 500 s: polls at 1 and 16 minutes; it ended somewhere between.
+    const run = await reimage({ pollQuietSeconds: { 'dataplane:cilium': 960 } }, 500);
+    expect(pollAges(run)).toEqual([60, 960]);
+    const result = run.output as ClusterResult;
+    expect(result.result).toBe('migrated');
+    // 60 s (a lower bound), not 960 s (when it was seen): the rollout's next quiet period falls at once.
+    expect(result.steps[0].operationSeconds).toBe(60);
+    // One that was still running at the quiet period's end is measured to the poll that saw it end, as before.
+    const longer = await reimage({ pollQuietSeconds: { 'dataplane:cilium': 960 } }, 1000);
+    expect(pollAges(longer)).toEqual([60, 960, 1020]);
+    expect((longer.output as ClusterResult).steps[0].operationSeconds).toBe(1020);
+  });
+
+  it('an operation followed from the provisioning state (its PUT accepted before a crash) is neither measured nor quiet', async () => {
+    const resumed: BeginOutcome = { kind: 'started', handle: { kind: 'provisioning-state', url: CLUSTER, resourceId: CLUSTER } };
+    const model = script({ begin: { 'dataplane:cilium': [resumed] } });
+    const base = model.activity.bind(model);
+    // the operation began before this run's begin: its end is 5 minutes in
+    let begunAt = 0;
+    model.activity = (name, inp, attempt, r) => {
+      if (name === ACTIVITIES.beginStep) begunAt = r.now.getTime();
+      if (name !== ACTIVITIES.pollOperation) return base(name, inp, attempt, r);
+      return { ok: true, value: r.now.getTime() - begunAt >= 300_000 ? { status: 'Succeeded' } : { status: 'InProgress' } };
+    };
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ rolloutId: 'r1', pollQuietSeconds: { 'dataplane:cilium': 960 } }), model);
+    // a summary without a duration: the rollout learns nothing from a partly seen operation
+    expect(run.output).toEqual({ clusterId: CLUSTER, result: 'migrated' } satisfies ClusterRunSummary);
+    expect(run.log.find((x) => x.kind === 'subOrchestration')?.input).not.toHaveProperty('quietUntil');
+    const { finish } = activityCalls(run, ACTIVITIES.verifyAndFinish)[0].input as VerifyAndFinishInput;
+    expect(finish.result.steps.map((st) => [st.step, st.status, st.operationSeconds])).toEqual([['dataplane:cilium', 'done', undefined]]);
+  });
+
   it('applies to the network steps only: NAP mode PUTs and pool scaling keep the usual cadence', async () => {
     const scale: OperationStarted = { handle: { kind: 'azure-asyncoperation', url: 'https://management.azure.com/operations/scale', resourceId: `${CLUSTER}/agentPools/nodepool1` }, retryAfterSeconds: 15 };
     const quiet = { 'nap:disable': 600, 'nap:enable': 600, 'dataplane:cilium': 600 } as ClusterMigrationInput['pollQuietSeconds'];
@@ -860,6 +900,29 @@ describe('clusterMigration ends with one activity: result saved, lock released',
     expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
   });
 
+  it('a rollout child whose save fails every attempt returns its full result as `unsaved`, for the rollout to store', async () => {
+    const blocked = script({ verdict: 'blocked', saveFailsFor: 99 });
+    const run = await runOrchestration(clusterMigrationOrchestrator, input({ rolloutId: 'r1' }), blocked);
+    expect(blocked.saved).toEqual([]);
+    const out = run.output as ClusterRunSummary;
+    expect(out).toMatchObject({ clusterId: CLUSTER, result: 'blocked' });
+    // the full result, findings and all, as the store would have held it
+    expect(out.unsaved).toEqual((activityCalls(run, ACTIVITIES.finishClusterRun)[5].input as FinishRunInput).result);
+    expect(out.unsaved?.findings.map((f) => f.rule)).toEqual(['overlay.network-policy']);
+    expect(blocked.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
+
+    // A migrated run with the store down: verified alone, its result (with its measured step) unsaved in the output.
+    const migrated = script({ saveFailsFor: 99 });
+    const m = await runOrchestration(clusterMigrationOrchestrator, input({ rolloutId: 'r1' }), migrated);
+    const mout = m.output as ClusterRunSummary;
+    expect(mout).toMatchObject({ clusterId: CLUSTER, result: 'migrated', operationSeconds: { 'dataplane:cilium': 60 } });
+    expect(mout.unsaved).toMatchObject({ clusterId: CLUSTER, result: 'migrated', correlationIds: ['corr-dataplane:cilium'], steps: [expect.objectContaining({ step: 'dataplane:cilium', status: 'done' })] });
+
+    // A save that succeeds on a retry leaves nothing unsaved: the output stays compact.
+    const once = await runOrchestration(clusterMigrationOrchestrator, input({ rolloutId: 'r1' }), script({ verdict: 'blocked', saveFailsFor: 1 }));
+    expect(once.output).toEqual({ clusterId: CLUSTER, result: 'blocked' } satisfies ClusterRunSummary);
+  });
+
   it('a save that fails once is retried with the release in the same activity (no separate release)', async () => {
     const model = script({ verdict: 'compliant', saveFailsFor: 1 });
     const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
@@ -879,18 +942,19 @@ describe('clusterMigration ends with one activity: result saved, lock released',
     expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
   });
 
-  it('verify that cannot read the cluster through all its retries, merged or alone: failed with its error, then saved and released as any run', async () => {
-    const model = script({ flaky: { [ACTIVITIES.verifyAndFinish]: 99, [ACTIVITIES.verify]: 99 } });
+  it('verify that cannot read the cluster through all its retries: failed with its error at once (not verified again), then saved and released as any run', async () => {
+    const model = script({ flaky: { [ACTIVITIES.verifyAndFinish]: 99 } });
     const run = await runOrchestration(clusterMigrationOrchestrator, input({ rolloutId: 'r1' }), model);
     expect(run.state).toBe('completed');
     expect(run.output).toEqual({ clusterId: CLUSTER, result: 'failed', operationSeconds: { 'dataplane:cilium': 60 } } satisfies ClusterRunSummary);
+    // 6 attempts in all, as before verify and the save were one activity (not 6 merged, then 6 of verify alone).
     expect(activityCalls(run, ACTIVITIES.verifyAndFinish)).toHaveLength(6);
-    expect(activityCalls(run, ACTIVITIES.verify)).toHaveLength(6);
-    expect(names(run).slice(-1)).toEqual([ACTIVITIES.finishClusterRun]);
+    expect(activityCalls(run, ACTIVITIES.verify)).toHaveLength(0);
+    expect(names(run).slice(-2)).toEqual([ACTIVITIES.verifyAndFinish, ACTIVITIES.finishClusterRun]);
     const [saved] = model.saved;
     expect(model.saved).toHaveLength(1);
-    expect(saved.error).toEqual({ code: 'HTTP503', message: 'verify: Service Unavailable (attempt 6)' });
-    expect(saved.reason).toBe('verify: Service Unavailable (attempt 6)');
+    expect(saved.error).toEqual({ code: 'HTTP503', message: 'verifyAndFinish: Service Unavailable (attempt 6)' });
+    expect(saved.reason).toBe('verifyAndFinish: Service Unavailable (attempt 6)');
     expect(saved.verifyProblems).toBeUndefined();
     expect(saved.steps.map((s) => [s.step, s.status])).toEqual([['dataplane:cilium', 'done']]);
     expect(model.released).toEqual([{ clusterId: CLUSTER, owner: 'test-instance' }]);
@@ -911,7 +975,7 @@ describe('clusterMigration ends with one activity: result saved, lock released',
   });
 
   it('a preflight that fails all its retries fails the run naming it, and the lock taken with it is released', async () => {
-    const model = script({ flaky: { [ACTIVITIES.preflight]: 99 } });
+    const model = script({ preflightFailsFor: 99 });
     const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
     const result = run.output as ClusterResult;
     expect(result.result).toBe('failed');
@@ -980,5 +1044,33 @@ describe('verifyAndFinish, the real activity against the AKS simulator', () => {
     expect(await verifyAndFinish(end)).toEqual(answer);
     expect((await store.listClusters(owner)).items.map((r) => r.result)).toEqual([record.result]);
     expect(await store.lockHolder(id)).toBe('rollout-b:ns-1');
+  });
+
+  it('a store that fails: the activity fails with ResultSaveFailed (as the orchestrator reads it through the host); verify failing does not', async () => {
+    const owner = 'remediate:ns-1:run-2';
+    const down = new MemoryResultStore();
+    down.saveResult = async () => {
+      throw new Error('SQLITE_BUSY: database is locked');
+    };
+    setDependencyFactory(() => ({ clusters: armOperations(clients), kube, facts: factsReader(clients), discovery: fleetDiscovery(clients), results: down, locks: store }));
+    try {
+      const before: ClusterResult = { clusterId: id, result: 'migrated', findings: [], steps: [], startedAt: '2026-01-05T10:00:00.000Z', endedAt: '2026-01-05T10:20:00.000Z', correlationIds: [] };
+      const end: VerifyAndFinishInput = { verify: { clusterId: id, target: 'cilium', napModeBefore: 'Manual' }, finish: { rolloutId: owner, result: before } };
+      const saveErr = await verifyAndFinish(end).then(() => undefined, (e: unknown) => e);
+      // What the orchestrator gets: the host's TaskFailed Reason and Details (docs/local-host.md § Failures), joined by
+      // the SDK into one Error.
+      const seen = (err: unknown): { code: string; message: string } => {
+        const message = err instanceof Error ? err.message : String(err);
+        return failureText(new Error(`Activity function '${ACTIVITIES.verifyAndFinish}' failed: ${message} \n {"ClassName":"System.Exception"}`));
+      };
+      expect(seen(saveErr)).toEqual({ code: RESULT_SAVE_FAILED, message: 'the result could not be saved or the lock released: SQLITE_BUSY: database is locked' });
+      // verify's own failure (the cluster cannot be read) keeps its own code: the orchestrator does not verify again
+      const missing = `${id}-gone`;
+      const verifyErr = await verifyAndFinish({ ...end, verify: { ...end.verify, clusterId: missing } }).then(() => undefined, (e: unknown) => e);
+      expect(verifyErr).toBeInstanceOf(Error);
+      expect(seen(verifyErr).code).not.toBe(RESULT_SAVE_FAILED);
+    } finally {
+      setDependencyFactory(() => ({ clusters: armOperations(clients), kube, facts: factsReader(clients), discovery: fleetDiscovery(clients), results: store, locks: store }));
+    }
   });
 });

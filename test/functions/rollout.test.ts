@@ -14,7 +14,7 @@ import type { RolloutSpec } from '../../shared/rollout/spec';
 import { MemoryResultStore } from '../../shared/rollout/store';
 import { useDiscoveryOnly } from './support/discoveryOnly';
 import { ciliumCluster, kubenetCluster, maintenanceConfiguration, nodeSubnetCluster, nsg, snapshotOf, vnet } from '../support/arm';
-import { runOrchestration, type DriverScript, type Reply, type Run, type Scheduled } from './support/replay';
+import { activityCalls, runOrchestration, type DriverScript, type Reply, type Run, type Scheduled } from './support/replay';
 
 const SUB = '00000000-0000-0000-0000-000000000001';
 const ROLLOUT = 'rollout-1';
@@ -36,6 +36,8 @@ interface ChildPlan {
   failed?: (clusterId: string) => boolean;
   /** The sub-orchestration itself fails (an unhandled error in it), leaving no result of its own. */
   crashed?: (clusterId: string) => boolean;
+  /** The child's save failed every attempt: its output carries the full result (ClusterRunSummary.unsaved). */
+  unsaved?: (clusterId: string) => boolean;
   /** What the child measured (ClusterRunSummary.operationSeconds); default: nothing. */
   operationSeconds?: (clusterId: string) => ClusterRunSummary['operationSeconds'];
 }
@@ -76,10 +78,12 @@ function script(store: MemoryResultStore, plan: ChildPlan = {}): DriverScript & 
         endedAt: '',
         correlationIds: [],
       };
-      // The child stores its own full result (finishClusterRun) and returns its summary (clusterMigration.ts).
-      void store.saveResult(input.rolloutId as string, result);
+      // The child stores its own full result (finishClusterRun) and returns its summary (clusterMigration.ts), or,
+      // when every save failed, returns the full result in the summary.
+      const unsaved = plan.unsaved?.(input.clusterId) ?? false;
+      if (!unsaved) void store.saveResult(input.rolloutId as string, result);
       const measured = plan.operationSeconds?.(input.clusterId);
-      const summary: ClusterRunSummary = { clusterId: input.clusterId, result: result.result, ...(measured ? { operationSeconds: measured } : {}) };
+      const summary: ClusterRunSummary = { clusterId: input.clusterId, result: result.result, ...(measured ? { operationSeconds: measured } : {}), ...(unsaved ? { unsaved: result } : {}) };
       return { ok: true, value: summary, afterSeconds: plan.secondsFor?.(input.clusterId) ?? plan.seconds ?? 1200 };
     },
   };
@@ -306,6 +310,34 @@ describe('rollout', () => {
     expect((await store.listClusters(ROLLOUT, { status: 'pending' })).items).toEqual([]);
   });
 
+  it('stores the full result of a child whose own save failed, counted once by its outcome, never later marked cancelled', async () => {
+    const store = wire(fleet(4));
+    const driver = script(store, { unsaved: (id) => id.endsWith('aks-00000'), failed: (id) => id.endsWith('aks-00000') });
+    let sent = false;
+    // cancel once the first two children ended: the other two never start
+    driver.afterEpisode = (r) => {
+      if (!sent && children(r).length >= 2 && r.now.getTime() - children(r)[0].at.getTime() >= 1200_000) {
+        sent = true;
+        return [{ name: EVENTS.cancel }];
+      }
+      return [];
+    };
+    const run = await runOrchestration(rolloutOrchestrator, { spec: spec({ stages: [{ name: 'all', maxConcurrency: 2 }] }) }, driver, { instanceId: ROLLOUT });
+    const report = run.output as RolloutReport;
+    expect(report.status).toBe('cancelled');
+    expect(children(run)).toHaveLength(2);
+    // 4 clusters, 4 counted: the unsaved one as failed (its own outcome), not also as cancelled
+    expect(report.counts).toEqual({ failed: 1, migrated: 1, cancelled: 2 });
+    const [saved] = (await store.listClusters(ROLLOUT, { status: 'failed' })).items;
+    expect(saved.name).toBe('aks-00000');
+    expect(saved.result).toMatchObject({ result: 'failed', error: { code: 'UpgradeFailed', message: 'Drain node failed' } });
+    const cancelled = (await store.listClusters(ROLLOUT, { status: 'cancelled' })).items.map((r) => r.name);
+    expect(cancelled).toHaveLength(2);
+    expect(cancelled).not.toContain('aks-00000');
+    expect((await store.listClusters(ROLLOUT, { status: 'pending' })).items).toEqual([]);
+    expect(activityCalls(run, ACTIVITIES.saveClusterResult)).toHaveLength(1);
+  });
+
   it('fails at once, naming the problems, when started with an invalid spec', async () => {
     const store = wire(fleet(1));
     const run = await runOrchestration(rolloutOrchestrator, { spec: { ...spec(), stages: [] } }, script(store), { instanceId: ROLLOUT });
@@ -413,24 +445,40 @@ describe('rollout looks at running children less while all are in their quiet pe
   };
   const timers = (run: Run): Scheduled[] => run.log.filter((x) => x.kind === 'timer');
 
-  it('wakes at most every 5 minutes between a round\'s first 3 minutes and its quiet period\'s end, and ends no later', async () => {
+  it('wakes at most every 5 minutes between a round\'s first 6 minutes and its quiet period\'s end, and ends no later', async () => {
     const quiet = await run12(true);
     const plain = await run12(false);
     for (const r of [quiet, plain]) {
       expect(r.state).toBe('completed');
       expect((r.output as RolloutReport).counts).toEqual({ migrated: 12 });
     }
-    // the third round of four starts with three samples: quiet 960 s; from its 3rd minute to its 16th it is looked at
-    // every 5 minutes at most (the first round, without samples, every 30 s)
+    // the third round of four starts with three samples: quiet 960 s; from its 6th minute (EARLY_SECONDS: early ends
+    // such as a first poll after a 5-minute Retry-After are seen within 30 s) to its 16th it is looked at every
+    // 5 minutes at most (the first round, without samples, every 30 s)
     const third = children(quiet).slice(8).map((c) => c.at.getTime());
     const t3 = Math.max(...third);
-    const inQuiet = (run: Run): number => timers(run).filter((t) => t.at.getTime() >= t3 + 180_000 && t.at.getTime() < t3 + 960_000).length;
-    expect(inQuiet(quiet)).toBeLessThanOrEqual(Math.ceil(780 / 300) + 1);
-    expect(inQuiet(plain)).toBeGreaterThanOrEqual(780 / 30 - 1);
+    const inQuiet = (run: Run): number => timers(run).filter((t) => t.at.getTime() >= t3 + 360_000 && t.at.getTime() < t3 + 960_000).length;
+    expect(inQuiet(quiet)).toBeLessThanOrEqual(Math.ceil(600 / 300) + 1);
+    expect(inQuiet(plain)).toBeGreaterThanOrEqual(600 / 30 - 1);
     expect(timers(quiet).length).toBeLessThan(timers(plain).length * 0.75);
     // the same children start at the same times: nothing is seen later than with 30-second looks
     expect(children(quiet).map((c) => c.at.getTime())).toEqual(children(plain).map((c) => c.at.getTime()));
     expect(quiet.now.getTime()).toBe(plain.now.getTime());
+  });
+
+  it('sees a child that ends in its first 6 minutes (a first poll after a 5-minute Retry-After) within 30 s', async () => {
+    const store = wire(fleet(9));
+    let n = 0;
+    // the 6th child started (second round, quiet 960 s known) fails at 330 s: its first poll came after a Retry-After
+    // of 300 s; the rollout is still looking every 30 s then
+    const driver = script(store, { seconds: 1200, secondsFor: () => (n++ === 5 ? 330 : 1200), operationSeconds: () => ({ 'dataplane:cilium': 1200 }) });
+    const run = await runOrchestration(rolloutOrchestrator, { spec: spec({ stages: [{ name: 'all', maxConcurrency: 4 }] }) }, driver, { instanceId: ROLLOUT });
+    expect(run.state).toBe('completed');
+    const kids = children(run);
+    expect((kids[5].input as ClusterMigrationInput).pollQuietSeconds).toEqual({ 'dataplane:cilium': 960 });
+    const late = kids[8].at.getTime() - (kids[5].at.getTime() + 330_000);
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThanOrEqual(30_000);
   });
 
   it('sees a child that ends inside its quiet period within 5 minutes and starts the next cluster in its slot', async () => {
