@@ -154,7 +154,9 @@ export class InstanceStore {
       lock.exec('DELETE FROM owner WHERE rowid < (SELECT MAX(rowid) FROM owner)');
     } catch (err) {
       lock.close();
-      if (err instanceof Error && /SQLITE_BUSY|database is locked/i.test(`${(err as { code?: string }).code ?? ''} ${err.message}`)) {
+      // by code and text, not `instanceof Error`: the native module's errors may come from another realm (jest's vm)
+      const e = err as { code?: unknown; message?: unknown };
+      if (/SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(`${String(e?.code ?? '')} ${String(e?.message ?? err)}`)) {
         throw new Error(`the task hub file ${file} is in use by another aksnet host; stop that host, or give this one another file (--db)`);
       }
       throw err;
