@@ -191,6 +191,17 @@ const input = (over: Partial<ClusterMigrationInput> = {}): ClusterMigrationInput
 const stepsBegun = (run: Run): string[] => activityCalls(run, ACTIVITIES.beginStep).map((c) => (c.input as { step: string }).step);
 const names = (run: Run): string[] => activityCalls(run).map((c) => c.name as string);
 
+
+/** An afterEpisode hook that raises `cancel` once, after the first episode for which `when` holds. */
+function cancelOnceWhen(when: (run: Run) => boolean): NonNullable<DriverScript['afterEpisode']> {
+  let raised = false;
+  return (run) => {
+    if (raised || !when(run)) return [];
+    raised = true;
+    return [{ name: 'cancel', input: { reason: 'test' } }];
+  };
+}
+
 describe('clusterMigration', () => {
   it('ends a blocked cluster with its findings and never schedules a write', async () => {
     const model = script({ verdict: 'blocked' });
@@ -366,14 +377,7 @@ describe('clusterMigration', () => {
         if (name === ACTIVITIES.beginStep && inp.step === 'nap:disable') cancelAfterEpisode = run.episodes;
       },
     });
-    let raised = false;
-    model.afterEpisode = (run) => {
-      if (!raised && cancelAfterEpisode >= 0 && run.episodes > cancelAfterEpisode) {
-        raised = true;
-        return [{ name: 'cancel', input: { reason: 'test' } }];
-      }
-      return [];
-    };
+    model.afterEpisode = cancelOnceWhen((run) => cancelAfterEpisode >= 0 && run.episodes > cancelAfterEpisode);
     const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
     const result = run.output as ClusterResult;
     expect(result.result).toBe('cancelled');
@@ -614,14 +618,7 @@ describe('clusterMigration hears cancel in every wait', () => {
   it('during a 409 wait: ends cancelled at once, nothing begun again', async () => {
     const busy: BeginOutcome = { kind: 'busy', code: 'OperationNotAllowed', message: 'Another operation (Upgrading) is in progress, please wait for it to finish', retryAfterSeconds: 600 };
     const model = script({ begin: { 'dataplane:cilium': [busy] } });
-    let raised = false;
-    model.afterEpisode = (run) => {
-      if (!raised && activityCalls(run, ACTIVITIES.beginStep).length > 0) {
-        raised = true;
-        return [{ name: 'cancel', input: { reason: 'test' } }];
-      }
-      return [];
-    };
+    model.afterEpisode = cancelOnceWhen((run) => activityCalls(run, ACTIVITIES.beginStep).length > 0);
     const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
     const result = run.output as ClusterResult;
     expect(result.result).toBe('cancelled');
@@ -632,14 +629,7 @@ describe('clusterMigration hears cancel in every wait', () => {
 
   it('during the NAP drain: ends cancelled, the mode-Manual PUT never sent, NAP put back', async () => {
     const model = script({ napMode: 'Auto', steps: ['nap:disable', 'dataplane:cilium', 'nap:enable'], napNodesRemainFor: 1000 });
-    let raised = false;
-    model.afterEpisode = (run) => {
-      if (!raised && activityCalls(run, ACTIVITIES.napNodesRemaining).length >= 2) {
-        raised = true;
-        return [{ name: 'cancel', input: { reason: 'test' } }];
-      }
-      return [];
-    };
+    model.afterEpisode = cancelOnceWhen((run) => activityCalls(run, ACTIVITIES.napNodesRemaining).length >= 2);
     const run = await runOrchestration(clusterMigrationOrchestrator, input(), model);
     const result = run.output as ClusterResult;
     expect(result.result).toBe('cancelled');
