@@ -5,7 +5,7 @@
 import { ArmIdError, armIdKey, parseArmId } from '../arm/id';
 import { TARGETS, type Target } from '../model/assessment';
 import { CLUSTER_OUTCOMES, type ClusterOutcome } from '../migration/result';
-import { encodeRolloutToken } from '../rollout/store';
+import { decodeRolloutToken, encodeRolloutToken, type RolloutCursor } from '../rollout/store';
 import { ApiError } from './errors';
 
 // eslint-disable-next-line no-control-regex
@@ -175,22 +175,13 @@ export function encodeRolloutListToken(cursor: RolloutListCursor): string {
 export function validateRolloutListToken(value: string | null | undefined, target = 'continuationToken'): RolloutListCursor | undefined {
   if (value === null || value === undefined || value === '') return undefined;
   const bad = (): ApiError => invalid(target, `'${target}' is not a token this API returned; start again without it.`, 'InvalidContinuationToken');
-  if (value.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(value)) throw bad();
-  const decoded = Buffer.from(value, 'base64url');
-  if (decoded.toString('base64url') !== value) throw bad();
-  let parsed: unknown;
+  if (value.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(value) || Buffer.from(value, 'base64url').toString('base64url') !== value) throw bad();
+  // the store's own decoder (one format, one decoder), then the id as any rollout id
   try {
-    parsed = JSON.parse(decoded.toString('utf8'));
+    const cursor = decodeRolloutToken(value) as RolloutCursor;
+    validateRolloutId(cursor.rolloutId);
+    return { createdTime: cursor.createdAt, id: cursor.rolloutId };
   } catch {
     throw bad();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') throw bad();
-  const [createdTime, id] = parsed as [string, string];
-  if (Number.isNaN(Date.parse(createdTime)) || new Date(createdTime).toISOString() !== createdTime) throw bad();
-  try {
-    validateRolloutId(id);
-  } catch {
-    throw bad();
-  }
-  return { createdTime, id };
 }
